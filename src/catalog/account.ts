@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { defineEndpoint } from './types.js';
+
+const NEEDS_TOKEN = 'Needs AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY).';
+
+export const accountEndpoints = [
+  defineEndpoint({
+    name: 'account_credits_balance',
+    title: 'Account credit balance',
+    description: `Current prepaid credit balance of the AgentPMT account (100 credits = 1 USD) and when the next credits expire. Use before buying or calling paid tools. Free. ${NEEDS_TOKEN}`,
+    toolset: 'account',
+    method: 'GET',
+    origin: 'api',
+    path: '/credits/balance',
+    auth: 'account',
+    input: {},
+    instanceId: true,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  }),
+  defineEndpoint({
+    name: 'account_credits_history',
+    title: 'Account credit history',
+    description: `Credit grants and the transaction audit trail (grants, expirations, revocations, tool purchases), newest first. Use to explain where credits went. Free. ${NEEDS_TOKEN}`,
+    toolset: 'account',
+    method: 'GET',
+    origin: 'api',
+    path: '/credits/history',
+    auth: 'account',
+    input: {
+      limit: z.number().int().min(1).max(1000).optional().describe('Maximum number of grants and transactions to return (1-1000).'),
+    },
+    query: ['limit'],
+    instanceId: true,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  }),
+  defineEndpoint({
+    name: 'account_report_issue',
+    title: 'Report a tool issue',
+    description: `Report a problem with a marketplace tool call (wrong output, error, missing feature) to AgentPMT. Always succeeds, even for an unknown product id. Free. ${NEEDS_TOKEN}`,
+    toolset: 'account',
+    method: 'POST',
+    origin: 'api',
+    path: '/issues/report',
+    auth: 'account',
+    input: {
+      product_id: z.string().min(1).max(200).describe('The product id, slug or exact name of the tool that misbehaved.'),
+      error_message: z.string().min(1).max(10_000).describe('What went wrong: the error text or a description of the bad result.'),
+      recommended_improvements: z.string().max(10_000).optional().describe('Optional: what would have made the tool work for you.'),
+    },
+    instanceId: true,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  }),
+  defineEndpoint({
+    name: 'account_products_list',
+    title: 'List tools in the budget',
+    description: `List the marketplace tools this account's budget can use (product_id, name, description, actions), one page at a time. Use it to find a product_id for account_products_purchase. Free. ${NEEDS_TOKEN}`,
+    toolset: 'account',
+    method: 'GET',
+    origin: 'api',
+    path: '/products/fetch',
+    auth: 'account',
+    input: {
+      page: z.number().int().min(1).optional().describe('Page number, 1-based (default 1).'),
+      page_size: z.number().int().min(1).max(100).optional().describe('Tools per page, 1-100.'),
+    },
+    query: ['page', 'page_size'],
+    instanceId: true,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  }),
+  defineEndpoint({
+    name: 'account_products_purchase',
+    title: 'Buy and call a tool with credits',
+    description: `Call a marketplace tool, paid from the account's prepaid credits (the action's price is debited). Get product_id and the action's parameters from account_products_list first. Not retried automatically: if it times out, check account_credits_history before calling again. ${NEEDS_TOKEN}`,
+    toolset: 'account',
+    method: 'POST',
+    origin: 'api',
+    path: '/products/purchase',
+    auth: 'account',
+    input: {
+      product_id: z.string().min(1).max(200).describe('The product_id from account_products_list.'),
+      action: z.string().min(1).max(200).describe("The action to run, one of the product's actions."),
+      parameters: z.record(z.string(), z.unknown()).optional().describe("The action's own parameters, as its schema in account_products_list declares."),
+    },
+    body: (rest) => ({ product_id: rest.product_id, parameters: { ...((rest.parameters as Record<string, unknown> | undefined) ?? {}), action: rest.action } }),
+    instanceId: true,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  }),
+];

@@ -1,0 +1,8 @@
+import { accountEndpoints } from './account.js';
+import { embedEndpoints } from './embed.js';
+import { platformEndpoints } from './platform.js';
+import type { AnyDeclaration } from './types.js';
+import { webhookEndpoints } from './webhooks.js';
+
+/** The whole API surface an agent can reach, in one list. */
+export const catalog: readonly AnyDeclaration[] = [...accountEndpoints, ...platformEndpoints, ...webhookEndpoints, ...embedEndpoints];

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
+import { HttpClient } from './engine/http-client.js';
+import { log } from './log.js';
+import { createMcpServer } from './server.js';
+import { VERSION } from './version.js';
+
+function helpText(): string {
+  const rows = Object.values(SETTINGS).map((s) => `  --${s.flag.padEnd(16)} ${s.env.padEnd(30)} ${s.doc}`);
+  return [
+    `agentpmt-mcp ${VERSION} — MCP server for the AgentPMT marketplace`,
+    '',
+    'Usage:',
+    '  agentpmt-mcp                          serve MCP over stdio (for Claude Desktop and other hosts)',
+    '  agentpmt-mcp --transport http         serve Streamable HTTP at http://127.0.0.1:3333/mcp',
+    '  agentpmt-mcp sandbox [--port N]       run the local AgentPMT sandbox (offline, no money)',
+    '  agentpmt-mcp demo                     scripted agent session against a built-in sandbox',
+    '  agentpmt-mcp --help | --version',
+    '',
+    'Settings (flag, env var; flags win):',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+async function serve(config: Config): Promise<void> {
+  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, userAgent: `agentpmt-mcp/${VERSION}` });
+  const shared = { config, http };
+  if (config.transport === 'stdio') {
+    const { serveStdio } = await import('./transports/stdio.js');
+    await serveStdio(createMcpServer(shared));
+    await http.close();
+    return;
+  }
+  const { serveHttp } = await import('./transports/http.js');
+  const running = await serveHttp({
+    host: config.host,
+    port: config.port,
+    ...(config.httpToken ? { token: config.httpToken } : {}),
+    allowedHosts: config.httpAllowedHosts,
+    maxBodyBytes: config.httpMaxBodyBytes,
+    createServer: () => createMcpServer(shared),
+  });
+  process.stderr.write(`agentpmt-mcp listening on ${running.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info('shutting down: finishing in-flight requests');
+  await running.close();
+  await http.close();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const inv = parseCli(argv);
+  if (inv.command === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (inv.command === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (inv.command === 'sandbox') {
+    const { runSandboxCommand } = await import('./sandbox/cli.js');
+    return runSandboxCommand(inv.sandboxPort);
+  }
+  if (inv.command === 'demo') {
+    const { runDemo } = await import('./demo.js');
+    return runDemo();
+  }
+  const config = loadConfig(inv.flags);
+  log.setLevel(config.logLevel);
+  log.addSecrets(secretValues(config));
+  await serve(config);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`agentpmt-mcp: ${log.scrub(message)}\n`);
+    process.exitCode = err instanceof ConfigError ? 2 : 1;
+  },
+);

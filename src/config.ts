@@ -1,0 +1,160 @@
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * Every setting, its env var and its flag, in one table: the CLI, the README and
+ * manifest.json are all derived from (or checked against) this list.
+ */
+export const SETTINGS = {
+  transport: { env: 'AGENTPMT_TRANSPORT', flag: 'transport', doc: 'stdio (default) or http' },
+  host: { env: 'AGENTPMT_HTTP_HOST', flag: 'host', doc: 'HTTP bind address (default 127.0.0.1)' },
+  port: { env: 'AGENTPMT_HTTP_PORT', flag: 'port', doc: 'HTTP port (default 3333)' },
+  apiUrl: { env: 'AGENTPMT_API_URL', flag: 'api-url', doc: 'account API origin (default https://api.agentpmt.com)' },
+  webUrl: { env: 'AGENTPMT_WEB_URL', flag: 'web-url', doc: 'web origin: webhooks, embeds, external API (default https://www.agentpmt.com)' },
+  bearerToken: { env: 'AGENTPMT_BEARER_TOKEN', flag: 'bearer-token', doc: 'account bearer token (dashboard "Agent Group Bearer Token")', secret: true },
+  apiKey: { env: 'AGENTPMT_API_KEY', flag: 'api-key', doc: 'legacy API key (with AGENTPMT_BUDGET_KEY, instead of a bearer token)', secret: true },
+  budgetKey: { env: 'AGENTPMT_BUDGET_KEY', flag: 'budget-key', doc: 'legacy budget key (with AGENTPMT_API_KEY)', secret: true },
+  home: { env: 'AGENTPMT_HOME', flag: 'home', doc: 'state directory (default: the per-user config directory)' },
+  httpToken: { env: 'AGENTPMT_HTTP_TOKEN', flag: 'http-token', doc: 'bearer token clients must send to the HTTP transport; required to bind a non-loopback address', secret: true },
+  httpAllowedHosts: { env: 'AGENTPMT_HTTP_ALLOWED_HOSTS', flag: 'allowed-hosts', doc: 'extra Host header values accepted by the HTTP transport, comma separated (for a reverse proxy)' },
+  httpMaxBodyBytes: { env: 'AGENTPMT_HTTP_MAX_BODY_BYTES', flag: 'max-body-bytes', doc: 'largest accepted HTTP request body (default 1048576)' },
+  timeoutMs: { env: 'AGENTPMT_TIMEOUT_MS', flag: 'timeout-ms', doc: 'per-request timeout towards the platform in ms (default 30000)' },
+  maxRetries: { env: 'AGENTPMT_MAX_RETRIES', flag: 'max-retries', doc: 'retries for idempotent platform requests (default 2)' },
+  logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
+} as const satisfies Record<string, { env: string; flag: string; doc: string; secret?: boolean }>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const httpUrl = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    }, `${name} must be an http(s) origin such as https://api.agentpmt.com (no query or fragment)`)
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const optionalSecret = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z
+  .object({
+    transport: z.enum(['stdio', 'http']).default('stdio'),
+    host: z.string().trim().min(1).default('127.0.0.1'),
+    port: intInRange(0, 65535).default(3333),
+    apiUrl: httpUrl('AGENTPMT_API_URL').default('https://api.agentpmt.com'),
+    webUrl: httpUrl('AGENTPMT_WEB_URL').default('https://www.agentpmt.com'),
+    bearerToken: optionalSecret,
+    apiKey: optionalSecret,
+    budgetKey: optionalSecret,
+    home: z.string().trim().min(1).optional(),
+    httpToken: optionalSecret.refine((v) => v === undefined || v.length >= 16, 'AGENTPMT_HTTP_TOKEN must be at least 16 characters'),
+    httpAllowedHosts: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    httpMaxBodyBytes: intInRange(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    timeoutMs: intInRange(100, 600_000).default(30_000),
+    maxRetries: intInRange(0, 5).default(2),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.apiKey === undefined) !== (c.budgetKey === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.apiKey === undefined ? 'apiKey' : 'budgetKey'],
+        message: 'AGENTPMT_API_KEY and AGENTPMT_BUDGET_KEY go together: set both, or use AGENTPMT_BEARER_TOKEN instead',
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema> & { home: string };
+
+export class ConfigError extends Error {}
+
+/** The per-user config directory of the OS, where state lives unless AGENTPMT_HOME says otherwise. */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'agentpmt-mcp');
+  if (platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'agentpmt-mcp');
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'agentpmt-mcp');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = String(issue.path[0] ?? '');
+  const setting = (SETTINGS as Record<string, { env: string; flag: string }>)[key];
+  const where = setting ? `${setting.env} (--${setting.flag})` : key || 'configuration';
+  return `${where}: ${issue.message}`;
+}
+
+/** Flags win over env vars; both are validated by the same schema. */
+export function loadConfig(flags: Partial<Record<SettingName, string>>, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const fromFlag = flags[name as SettingName];
+    const fromEnv = env[s.env];
+    const value = fromFlag ?? fromEnv;
+    if (value !== undefined && !(value.trim() === '' && fromFlag === undefined)) raw[name] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid setting:\n  ${parsed.error.issues.map(describeIssue).join('\n  ')}`);
+  }
+  return { ...parsed.data, home: parsed.data.home ?? defaultHome(env) };
+}
+
+export interface CliInvocation {
+  command: 'serve' | 'sandbox' | 'demo' | 'help' | 'version';
+  flags: Partial<Record<SettingName, string>>;
+  sandboxPort?: string;
+}
+
+/** Parses argv into a command and raw flag strings; values are validated later by loadConfig. */
+export function parseCli(argv: string[]): CliInvocation {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const s of Object.values(SETTINGS)) options[s.flag] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run agentpmt-mcp --help for the list of flags.`);
+  }
+  const flags: Partial<Record<SettingName, string>> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const v = parsed.values[s.flag];
+    if (typeof v === 'string') flags[name as SettingName] = v;
+  }
+  if (parsed.values.help) return { command: 'help', flags };
+  if (parsed.values.version) return { command: 'version', flags };
+  const [sub, ...rest] = parsed.positionals;
+  if (rest.length > 0) throw new ConfigError(`Unexpected argument "${rest[0]}". Run agentpmt-mcp --help.`);
+  if (sub === undefined || sub === 'serve') return { command: 'serve', flags };
+  if (sub === 'sandbox') return { command: 'sandbox', flags, ...(flags.port !== undefined ? { sandboxPort: flags.port } : {}) };
+  if (sub === 'demo') return { command: 'demo', flags };
+  throw new ConfigError(`Unknown command "${sub}". Commands: serve (default), sandbox, demo. Run agentpmt-mcp --help.`);
+}
+
+/** Values that must never appear in any output; the logger and error renderer scrub them. */
+export function secretValues(config: Config): string[] {
+  return Object.entries(SETTINGS)
+    .filter(([, s]) => 'secret' in s && s.secret)
+    .map(([name]) => config[name as SettingName])
+    .filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}

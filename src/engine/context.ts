@@ -1,0 +1,11 @@
+import type { Config } from '../config.js';
+import type { HttpClient } from './http-client.js';
+
+/** What a tool call can reach: settings, the one HTTP client, and per-process connection state. */
+export interface RuntimeContext {
+  config: Config;
+  http: HttpClient;
+  /** The platform's connection instance id, kept from the last response that named one. */
+  instance: { id?: string };
+  signal?: AbortSignal;
+}

@@ -1,0 +1,40 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { catalog } from './catalog/index.js';
+import type { AnyDeclaration } from './catalog/types.js';
+import type { Config } from './config.js';
+import type { RuntimeContext } from './engine/context.js';
+import { execute } from './engine/executor.js';
+import type { HttpClient } from './engine/http-client.js';
+import { VERSION } from './version.js';
+
+export interface SharedRuntime {
+  config: Config;
+  http: HttpClient;
+}
+
+const INSTRUCTIONS = [
+  'agentpmt-mcp connects you to the AgentPMT platform: the account (credits, tool purchases), workflow runs, embeds and platform status.',
+  'Tools that need the account token say so; if one returns missing_credential, tell the user which setting to add instead of retrying.',
+  'Workflow runs are asynchronous: workflow_run_trigger returns a run_id, then poll workflow_run_status.',
+  'Every error result has a "Next step" line: follow it.',
+].join(' ');
+
+/**
+ * One McpServer per client session. State that belongs to a connection (the
+ * platform's instance id) lives here; the config and HTTP pools are shared.
+ */
+export function createMcpServer(shared: SharedRuntime, declarations: readonly AnyDeclaration[] = catalog): McpServer {
+  const server = new McpServer(
+    { name: 'agentpmt-mcp', title: 'AgentPMT', version: VERSION },
+    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+  );
+  const instance: RuntimeContext['instance'] = {};
+  for (const decl of declarations) {
+    server.registerTool(
+      decl.name,
+      { title: decl.title, description: decl.description, inputSchema: decl.input, annotations: { title: decl.title, ...decl.annotations } },
+      (args, extra) => execute(decl, args as Record<string, unknown>, { ...shared, instance, signal: extra.signal }),
+    );
+  }
+  return server;
+}

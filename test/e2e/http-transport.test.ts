@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { CLI, call, connectHttp, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
+import type { RunningHttpServer } from '../../src/transports/http.js';
+
+const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+const TOKEN = 'test-http-token-0123456789';
+
+async function post(url: string, headers: Record<string, string>, body: string) {
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
+  const text = await res.body.text();
+  return { status: res.statusCode, text, headers: res.headers };
+}
+
+describe('Streamable HTTP transport', () => {
+  let sandbox: Sandbox;
+  let conn: Connected & { server: RunningHttpServer };
+  beforeAll(async () => {
+    sandbox = await withSandbox();
+    conn = await connectHttp(sandboxEnv(sandbox, { AGENTPMT_HTTP_TOKEN: TOKEN, AGENTPMT_HTTP_MAX_BODY_BYTES: '4096' }));
+  });
+  afterAll(async () => {
+    await conn?.close();
+    await sandbox?.close();
+  });
+
+  it('an authorized SDK client works', async () => {
+    expect((await call(conn.client, 'platform_health')).isError).toBeFalsy();
+  });
+
+  it('missing or wrong token → 401', async () => {
+    const none = await post(conn.server.url, {}, JSON.stringify(INIT));
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toContain('Bearer');
+    const wrong = await post(conn.server.url, { authorization: 'Bearer nope' }, JSON.stringify(INIT));
+    expect(wrong.status).toBe(401);
+  });
+
+  it('foreign Host or Origin header → 403 (DNS rebinding)', async () => {
+    const host = await post(conn.server.url, { authorization: `Bearer ${TOKEN}`, host: 'evil.example:3333' }, JSON.stringify(INIT));
+    expect(host.status).toBe(403);
+    const origin = await post(conn.server.url, { authorization: `Bearer ${TOKEN}`, origin: 'https://evil.example' }, JSON.stringify(INIT));
+    expect(origin.status).toBe(403);
+    const local = await post(conn.server.url, { authorization: `Bearer ${TOKEN}`, origin: 'http://localhost:5173' }, JSON.stringify(INIT));
+    expect(local.status).toBe(200);
+  });
+
+  it('oversized body → 413, and the server keeps serving', async () => {
+    const big = JSON.stringify({ ...INIT, padding: 'x'.repeat(10_000) });
+    const r = await post(conn.server.url, { authorization: `Bearer ${TOKEN}` }, big);
+    expect(r.status).toBe(413);
+    expect((await call(conn.client, 'platform_health')).isError).toBeFalsy();
+  });
+
+  it('unknown session → 404, non-initialize without session → 400, bad JSON → 400', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const unknown = await post(conn.server.url, { ...auth, 'mcp-session-id': 'nope' }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
+    expect(unknown.status).toBe(404);
+    const noSession = await post(conn.server.url, auth, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
+    expect(noSession.status).toBe(400);
+    const badJson = await post(conn.server.url, auth, '{nope');
+    expect(badJson.status).toBe(400);
+  });
+});
+
+describe('the CLI in HTTP mode', () => {
+  it('serves, answers, and shuts down cleanly on SIGTERM', async () => {
+    const sandbox = await withSandbox();
+    const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '', ...sandboxEnv(sandbox) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !/listening on (http:\/\/\S+)/.test(err)) await new Promise((r) => setTimeout(r, 50));
+    const url = /listening on (http:\/\/\S+)/.exec(err)?.[1];
+    expect(url).toBeTruthy();
+    const r = await post(url!, {}, JSON.stringify(INIT));
+    expect(r.status).toBe(200);
+    expect(r.headers['mcp-session-id']).toBeTruthy();
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    await sandbox.close();
+  });
+});

@@ -1,0 +1,102 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { loadConfig } from '../src/config.js';
+import { HttpClient } from '../src/engine/http-client.js';
+import { createMcpServer } from '../src/server.js';
+import { serveHttp, type RunningHttpServer } from '../src/transports/http.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+export type TransportKind = 'stdio' | 'http';
+
+/** Every captured output of a test run, so a secrets test can scan all of it. */
+export const captured: string[] = [];
+
+export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    AGENTPMT_API_URL: sandbox.url,
+    AGENTPMT_WEB_URL: sandbox.url,
+    AGENTPMT_BEARER_TOKEN: sandbox.credentials.bearerToken,
+    AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-home-')),
+    AGENTPMT_TIMEOUT_MS: '2000',
+    AGENTPMT_LOG_LEVEL: 'debug',
+    ...extra,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export interface Connected {
+  client: Client;
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+/** An SDK Client talking to the built CLI over stdio, the way Claude Desktop runs it. */
+export async function connectStdio(env: Record<string, string>): Promise<Connected> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    captured.push(d.toString());
+  });
+  const client = new Client({ name: 'agentpmt-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => err, close: () => client.close() };
+}
+
+/** An SDK Client over Streamable HTTP against an in-process server built from the same env. */
+export async function connectHttp(env: Record<string, string>): Promise<Connected & { server: RunningHttpServer }> {
+  const config = loadConfig({ port: '0' }, env);
+  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries });
+  const server = await serveHttp({
+    host: '127.0.0.1',
+    port: 0,
+    ...(config.httpToken ? { token: config.httpToken } : {}),
+    allowedHosts: config.httpAllowedHosts,
+    maxBodyBytes: config.httpMaxBodyBytes,
+    createServer: () => createMcpServer({ config, http }),
+  });
+  const transport = new StreamableHTTPClientTransport(new URL(server.url), {
+    ...(config.httpToken ? { requestInit: { headers: { authorization: `Bearer ${config.httpToken}` } } } : {}),
+  });
+  const client = new Client({ name: 'agentpmt-test', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    client,
+    server,
+    stderr: () => '',
+    close: async () => {
+      await client.close();
+      await server.close(1000);
+      await http.close();
+    },
+  };
+}
+
+export function connect(kind: TransportKind, env: Record<string, string>): Promise<Connected> {
+  return kind === 'stdio' ? connectStdio(env) : connectHttp(env);
+}
+
+export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult & { text: string; data: Record<string, unknown> }> {
+  const res = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const text = res.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  captured.push(text, JSON.stringify(res.structuredContent ?? {}));
+  return { ...res, text, data: (res.structuredContent ?? {}) as Record<string, unknown> };
+}
+
+export async function withSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  return startSandbox({ runDurationMs: 400, ...opts });
+}
