@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // e2e files spawn servers; two cores, so keep the fan-out modest.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
