@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
-import { HttpClient } from './engine/http-client.js';
 import { log } from './log.js';
-import { createMcpServer } from './server.js';
+import { createMcpServer, createSharedRuntime } from './server.js';
 import { VERSION } from './version.js';
 
 function helpText(): string {
@@ -24,12 +23,11 @@ function helpText(): string {
 }
 
 async function serve(config: Config): Promise<void> {
-  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, userAgent: `agentpmt-mcp/${VERSION}` });
-  const shared = { config, http };
+  const shared = createSharedRuntime(config);
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
     await serveStdio(createMcpServer(shared));
-    await http.close();
+    await shared.close();
     return;
   }
   const { serveHttp } = await import('./transports/http.js');
@@ -48,7 +46,7 @@ async function serve(config: Config): Promise<void> {
   });
   log.info('shutting down: finishing in-flight requests');
   await running.close();
-  await http.close();
+  await shared.close();
 }
 
 async function main(argv: string[]): Promise<number> {

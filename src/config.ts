@@ -16,6 +16,9 @@ export const SETTINGS = {
   bearerToken: { env: 'AGENTPMT_BEARER_TOKEN', flag: 'bearer-token', doc: 'account bearer token (dashboard "Agent Group Bearer Token")', secret: true },
   apiKey: { env: 'AGENTPMT_API_KEY', flag: 'api-key', doc: 'legacy API key (with AGENTPMT_BUDGET_KEY, instead of a bearer token)', secret: true },
   budgetKey: { env: 'AGENTPMT_BUDGET_KEY', flag: 'budget-key', doc: 'legacy budget key (with AGENTPMT_API_KEY)', secret: true },
+  privateKey: { env: 'AGENTPMT_PRIVATE_KEY', flag: 'private-key', doc: 'agent wallet private key (hex); prefer a keystore', secret: true },
+  keystore: { env: 'AGENTPMT_KEYSTORE', flag: 'keystore', doc: 'Web3 Secret Storage (v3) keystore file (default: <AGENTPMT_HOME>/keystore.json)' },
+  keystorePassword: { env: 'AGENTPMT_KEYSTORE_PASSWORD', flag: 'keystore-password', doc: 'passphrase that unlocks (and, for wallet_create, encrypts) the keystore', secret: true },
   home: { env: 'AGENTPMT_HOME', flag: 'home', doc: 'state directory (default: the per-user config directory)' },
   httpToken: { env: 'AGENTPMT_HTTP_TOKEN', flag: 'http-token', doc: 'bearer token clients must send to the HTTP transport; required to bind a non-loopback address', secret: true },
   httpAllowedHosts: { env: 'AGENTPMT_HTTP_ALLOWED_HOSTS', flag: 'allowed-hosts', doc: 'extra Host header values accepted by the HTTP transport, comma separated (for a reverse proxy)' },
@@ -62,6 +65,11 @@ export const configSchema = z
     bearerToken: optionalSecret,
     apiKey: optionalSecret,
     budgetKey: optionalSecret,
+    // The wallet settings are checked when the wallet is first used, not here: a bad key
+    // must not stop the server, only the wallet tools, with an error naming the setting.
+    privateKey: optionalSecret,
+    keystore: z.string().trim().min(1).optional(),
+    keystorePassword: z.string().optional().transform((v) => (v === '' ? undefined : v)),
     home: z.string().trim().min(1).optional(),
     httpToken: optionalSecret.refine((v) => v === undefined || v.length >= 16, 'AGENTPMT_HTTP_TOKEN must be at least 16 characters'),
     httpAllowedHosts: z
@@ -83,7 +91,7 @@ export const configSchema = z
     }
   });
 
-export type Config = z.output<typeof configSchema> & { home: string };
+export type Config = z.output<typeof configSchema> & { home: string; keystore: string };
 
 export class ConfigError extends Error {}
 
@@ -114,7 +122,8 @@ export function loadConfig(flags: Partial<Record<SettingName, string>>, env: Nod
   if (!parsed.success) {
     throw new ConfigError(`Invalid setting:\n  ${parsed.error.issues.map(describeIssue).join('\n  ')}`);
   }
-  return { ...parsed.data, home: parsed.data.home ?? defaultHome(env) };
+  const home = parsed.data.home ?? defaultHome(env);
+  return { ...parsed.data, home, keystore: parsed.data.keystore ?? path.join(home, 'keystore.json') };
 }
 
 export interface CliInvocation {

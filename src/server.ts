@@ -4,12 +4,28 @@ import type { AnyDeclaration } from './catalog/types.js';
 import type { Config } from './config.js';
 import type { RuntimeContext } from './engine/context.js';
 import { execute } from './engine/executor.js';
-import type { HttpClient } from './engine/http-client.js';
+import { HttpClient } from './engine/http-client.js';
+import { WalletManager } from './wallet/manager.js';
+import { SessionNonces } from './wallet/session.js';
 import { VERSION } from './version.js';
 
 export interface SharedRuntime {
   config: Config;
   http: HttpClient;
+  wallet: WalletManager;
+  sessions: SessionNonces;
+}
+
+/** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
+export function createSharedRuntime(config: Config): SharedRuntime & { close(): Promise<void> } {
+  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, userAgent: `agentpmt-mcp/${VERSION}` });
+  return {
+    config,
+    http,
+    wallet: new WalletManager(config),
+    sessions: new SessionNonces(http, config.webUrl),
+    close: () => http.close(),
+  };
 }
 
 const INSTRUCTIONS = [

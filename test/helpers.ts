@@ -7,8 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig } from '../src/config.js';
-import { HttpClient } from '../src/engine/http-client.js';
-import { createMcpServer } from '../src/server.js';
+import { createMcpServer, createSharedRuntime } from '../src/server.js';
 import { serveHttp, type RunningHttpServer } from '../src/transports/http.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
 
@@ -60,14 +59,14 @@ export async function connectStdio(env: Record<string, string>): Promise<Connect
 /** An SDK Client over Streamable HTTP against an in-process server built from the same env. */
 export async function connectHttp(env: Record<string, string>): Promise<Connected & { server: RunningHttpServer }> {
   const config = loadConfig({ port: '0' }, env);
-  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries });
+  const shared = createSharedRuntime(config);
   const server = await serveHttp({
     host: '127.0.0.1',
     port: 0,
     ...(config.httpToken ? { token: config.httpToken } : {}),
     allowedHosts: config.httpAllowedHosts,
     maxBodyBytes: config.httpMaxBodyBytes,
-    createServer: () => createMcpServer({ config, http }),
+    createServer: () => createMcpServer(shared),
   });
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
     ...(config.httpToken ? { requestInit: { headers: { authorization: `Bearer ${config.httpToken}` } } } : {}),
@@ -81,7 +80,7 @@ export async function connectHttp(env: Record<string, string>): Promise<Connecte
     close: async () => {
       await client.close();
       await server.close(1000);
-      await http.close();
+      await shared.close();
     },
   };
 }

@@ -18,9 +18,8 @@ export function pathSegment(description: string) {
     .describe(description);
 }
 
-export const httpsUrl = (description: string) =>
+export const httpsUrl = () =>
   z
     .string()
     .url('must be an absolute URL')
-    .refine((v) => v.startsWith('https://'), 'must use https://')
-    .describe(description);
+    .refine((v) => v.startsWith('https://'), 'must use https://');

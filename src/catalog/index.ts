@@ -1,8 +1,17 @@
 import { accountEndpoints } from './account.js';
 import { embedEndpoints } from './embed.js';
+import { externalEndpoints } from './external.js';
+import { identityEndpoints } from './identity.js';
 import { platformEndpoints } from './platform.js';
 import type { AnyDeclaration } from './types.js';
 import { webhookEndpoints } from './webhooks.js';
 
 /** The whole API surface an agent can reach, in one list. */
-export const catalog: readonly AnyDeclaration[] = [...accountEndpoints, ...platformEndpoints, ...webhookEndpoints, ...embedEndpoints];
+export const catalog: readonly AnyDeclaration[] = [
+  ...accountEndpoints,
+  ...platformEndpoints,
+  ...webhookEndpoints,
+  ...embedEndpoints,
+  ...identityEndpoints,
+  ...externalEndpoints,
+];

@@ -3,7 +3,16 @@ import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/
 import type { HttpResponse } from '../engine/http-client.js';
 import type { RuntimeContext } from '../engine/context.js';
 
-export type AuthKind = 'none' | 'account';
+export type AuthKind = 'none' | 'account' | 'wallet';
+
+/**
+ * How a wallet-signed call is bound into the signed message (contracts §2 table).
+ * `product` names the argument holding the id (null → '-'); `payload` lists the
+ * body fields hashed (null → empty payload line).
+ */
+export type SigningSpec =
+  | { shape: 'scoped'; action: string; product: string | null; payload: readonly string[] | null }
+  | { shape: 'invoke'; productArg: string; actionArg: string; parametersArg: string };
 export type Origin = 'api' | 'web';
 export type Toolset = 'account' | 'marketplace' | 'payments' | 'wallet' | 'workflows' | 'schedules' | 'jobs' | 'embed' | 'platform';
 
@@ -24,6 +33,8 @@ export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape
   /** Path template; `{arg}` placeholders are filled from the argument of that name, validated and encoded. */
   path: string;
   auth: AuthKind;
+  /** Required when auth is 'wallet'. */
+  signing?: SigningSpec;
   input: Shape;
   annotations: Omit<ToolAnnotations, 'title'>;
   /** Arguments sent as query parameters. */
@@ -40,6 +51,11 @@ export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape
   prepare?: (args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => z.infer<z.ZodObject<Shape>>;
   /** Builds the JSON body from the arguments left after path, query and header arguments. */
   body?: (rest: Args) => Args;
+  /**
+   * For tools that are more than one request (wallet_create, wallet_session): runs
+   * instead of the generic request, using the same context and HTTP client.
+   */
+  run?: (args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => Promise<CallToolResult>;
   /** Shapes a successful response into the tool result; the default passes the platform's JSON through. */
   present?: (res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => CallToolResult;
 }

@@ -45,7 +45,7 @@ export const webhookEndpoints = [
         .max(200)
         .optional()
         .describe('Idempotency key. Reuse it to retry without starting a second run. Leave empty to have one generated (it is returned).'),
-      callback_url: httpsUrl('Optional HTTPS URL that receives a POST with the final run status.').optional(),
+      callback_url: httpsUrl().optional().describe('Optional HTTPS URL that receives a POST with the final run status.'),
       request_metadata: z.record(z.string(), z.unknown()).optional().describe('Optional free-form metadata stored with the run for your own tracing.'),
     },
     idempotencyKey: 'request_id',

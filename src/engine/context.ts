@@ -1,5 +1,7 @@
 import type { Config } from '../config.js';
 import type { HttpClient } from './http-client.js';
+import type { WalletManager } from '../wallet/manager.js';
+import type { SessionNonces } from '../wallet/session.js';
 
 /** What a tool call can reach: settings, the one HTTP client, and per-process connection state. */
 export interface RuntimeContext {
@@ -7,5 +9,7 @@ export interface RuntimeContext {
   http: HttpClient;
   /** The platform's connection instance id, kept from the last response that named one. */
   instance: { id?: string };
+  wallet: WalletManager;
+  sessions: SessionNonces;
   signal?: AbortSignal;
 }

@@ -6,6 +6,7 @@ import { normalizePlatformError, ToolFailureError, fail } from './errors.js';
 import type { HttpResponse } from './http-client.js';
 import { errorResult, okResult } from './results.js';
 import { log } from '../log.js';
+import { sendSigned } from './signed.js';
 
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/gi;
 
@@ -63,6 +64,7 @@ export async function execute(decl: AnyDeclaration, rawArgs: Args, ctx: RuntimeC
   const started = Date.now();
   try {
     const args: Args = decl.prepare ? (decl.prepare(rawArgs, ctx) as Args) : rawArgs;
+    if (decl.run) return await decl.run(args, ctx);
     const consumed = new Set<string>([...pathParamsOf(decl.path), ...(decl.query ?? []), ...Object.keys(decl.headers ?? {})]);
     const headers: Record<string, string> = {};
     if (decl.auth === 'account') headers.authorization = `Bearer ${requireAccountBearer(ctx.config, decl.name)}`;
@@ -71,22 +73,27 @@ export async function execute(decl: AnyDeclaration, rawArgs: Args, ctx: RuntimeC
       const v = args[arg];
       if (v !== undefined && v !== null) headers[header] = String(v);
     }
-    let body: string | undefined;
+    let bodyObject: Args | undefined;
     if (decl.method === 'POST') {
       const rest = dropUndefined(Object.fromEntries(Object.entries(args).filter(([k]) => !consumed.has(k))));
       const shaped = decl.body ? decl.body(rest) : rest;
-      body = Object.keys(shaped).length > 0 || decl.body ? JSON.stringify(shaped) : undefined;
+      bodyObject = Object.keys(shaped).length > 0 || decl.body || decl.auth === 'wallet' ? shaped : undefined;
     }
+    const origin = decl.origin === 'api' ? ctx.config.apiUrl : ctx.config.webUrl;
+    const path = fillPath(decl.path, args) + queryString(decl.query, args);
     const idempotent = decl.method === 'GET' || decl.annotations.idempotentHint === true || (decl.idempotencyKey !== undefined && args[decl.idempotencyKey] !== undefined);
-    const res = await ctx.http.request({
-      origin: decl.origin === 'api' ? ctx.config.apiUrl : ctx.config.webUrl,
-      method: decl.method,
-      path: fillPath(decl.path, args) + queryString(decl.query, args),
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      idempotent,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
+    const res =
+      decl.auth === 'wallet'
+        ? await sendSigned(decl, args, origin, path, bodyObject ?? {}, ctx)
+        : await ctx.http.request({
+            origin,
+            method: decl.method,
+            path,
+            headers,
+            ...(bodyObject !== undefined ? { body: JSON.stringify(bodyObject) } : {}),
+            idempotent,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          });
     if (decl.instanceId) rememberInstance(res, ctx);
     log.debug('tool call', { tool: decl.name, status: res.status, ms: Date.now() - started });
     if (res.status >= 400 && !decl.acceptStatus?.includes(res.status)) {

@@ -122,11 +122,13 @@ function reportIssue(ctx: RequestContext): SandboxResponse {
   });
 }
 
-/**
- * Resolves the connection instance: echo the caller's `x-instance-id`, otherwise mint one.
- * `x-instance-metadata` is documented as a JSON string, so anything else is rejected.
- */
-function resolveInstance(ctx: RequestContext, issues: Issues): string {
+interface InstanceHeaders {
+  sentId: string | undefined;
+  metadata: Record<string, unknown> | null;
+}
+
+/** `x-instance-metadata` is documented as a JSON string describing the agent, so anything else is rejected. */
+function readInstanceHeaders(ctx: RequestContext, issues: Issues): InstanceHeaders {
   const rawMeta = ctx.headers["x-instance-metadata"];
   let metadata: Record<string, unknown> | null = null;
   if (rawMeta !== undefined) {
@@ -145,12 +147,17 @@ function resolveInstance(ctx: RequestContext, issues: Issues): string {
     }
   }
   const sent = ctx.headers["x-instance-id"]?.trim();
-  const instanceId = sent ? sent : `inst_${randomBytes(12).toString("hex")}`;
+  return { sentId: sent ? sent : undefined, metadata };
+}
+
+/** Echo the caller's instance id, or mint one the caller can persist and send back. */
+function rememberInstance(ctx: RequestContext, headers: InstanceHeaders): string {
+  const instanceId = headers.sentId ?? `inst_${randomBytes(12).toString("hex")}`;
   const at = new Date(ctx.now()).toISOString();
   const known = ctx.state.instances.get(instanceId);
   ctx.state.instances.set(instanceId, {
     instance_id: instanceId,
-    metadata: metadata ?? known?.metadata ?? null,
+    metadata: headers.metadata ?? known?.metadata ?? null,
     first_seen_at: known?.first_seen_at ?? at,
     last_seen_at: at,
   });
@@ -214,8 +221,9 @@ function fetchProducts(ctx: RequestContext): SandboxResponse {
     headerSize !== undefined
       ? intParam(headerSize, ["header", "x-page-size"], issues, { ge: 1, le: MAX_PAGE_SIZE })
       : intParam(lastQueryValue(ctx.query, "page_size"), ["query", "page_size"], issues, { ge: 1, le: MAX_PAGE_SIZE });
-  const instanceId = resolveInstance(ctx, issues);
+  const instance = readInstanceHeaders(ctx, issues);
   issues.throwIfAny();
+  const instanceId = rememberInstance(ctx, instance);
 
   const pageNo = page ?? 1;
   const size = pageSize ?? DEFAULT_PAGE_SIZE;
@@ -250,7 +258,8 @@ function fetchProducts(ctx: RequestContext): SandboxResponse {
 function simulateResult(product: CatalogProduct, action: CatalogAction, args: Record<string, unknown>): Record<string, unknown> {
   if (product.name === "sandbox_echo" && action.name === "echo") {
     const repeat = typeof args.repeat === "number" ? args.repeat : 1;
-    return { message: Array.from({ length: repeat }, () => String(args.message)).join(" ") };
+    const message = typeof args.message === "string" ? args.message : "hello from the sandbox";
+    return { message: Array.from({ length: repeat }, () => message).join(" ") };
   }
   if (product.name === "sandbox_echo" && action.name === "ping") return { pong: true };
   return { summary: `Sandbox executed ${product.name}.${action.name}; no real work was performed.`, arguments: args };
@@ -261,7 +270,7 @@ function purchaseProduct(ctx: RequestContext): SandboxResponse {
   const issues = new Issues();
   const productId = stringField(body, "product_id", ["body"], issues, true);
   const parameters = objectField(body, "parameters", ["body"], issues, false);
-  const instanceId = resolveInstance(ctx, issues);
+  const instance = readInstanceHeaders(ctx, issues);
   issues.throwIfAny();
 
   const product = isObjectId(productId!) ? ctx.state.catalog.productsById.get(productId!.toLowerCase()) : undefined;
@@ -307,6 +316,7 @@ function purchaseProduct(ctx: RequestContext): SandboxResponse {
     }
     throw err;
   }
+  const instanceId = rememberInstance(ctx, instance);
   const orderId = `ord_${ctx.state.ids.next()}`;
   ctx.state.orders.push({
     order_id: orderId,

@@ -288,10 +288,11 @@ function anchorProducts(expensivePriceCredits: number): CatalogProduct[] {
         parameters: {
           type: "object",
           properties: {
-            message: { type: "string", minLength: 1, maxLength: 2000, description: "Text to echo back." },
+            message: { type: "string", minLength: 1, maxLength: 2000, default: "hello from the sandbox", description: "Text to echo back." },
             repeat: { type: "integer", minimum: 1, maximum: 5, default: 1, description: "How many times to repeat it." },
           },
-          required: ["message"],
+          // Nothing required: demos and e2e tests buy this action with `parameters: {}`.
+          required: [],
           additionalProperties: false,
         },
       },
@@ -314,10 +315,11 @@ function anchorProducts(expensivePriceCredits: number): CatalogProduct[] {
           parameters: {
             type: "object",
             properties: {
-              ticker: { type: "string", pattern: "^[A-Z]{1,5}$", examples: ["ACME"], description: "Exchange ticker symbol." },
+              ticker: { type: "string", pattern: "^[A-Z]{1,5}$", default: "ACME", examples: ["ACME"], description: "Exchange ticker symbol." },
               horizon: { type: "string", enum: ["1m", "3m", "1y"], default: "3m", description: "Forecast horizon." },
             },
-            required: ["ticker"],
+            // Nothing required, so a bare call reaches the balance check and shows the 402.
+            required: [],
             additionalProperties: false,
           },
         },

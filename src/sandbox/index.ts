@@ -1,0 +1,355 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { registerAccountRoutes } from "./account.js";
+import { isValidBearer } from "./auth.js";
+import { registerEmbedRoutes } from "./embed.js";
+import { errorResponse, HttpError, Router, type RequestContext, type SandboxResponse } from "./http.js";
+import { SandboxState, type SandboxCredentials } from "./state.js";
+import { registerWebhookRoutes } from "./webhooks.js";
+
+export interface SandboxOptions {
+  /** Default 0: a random free port. */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** How long a webhook run takes from queued to terminal. Default 3000. */
+  runDurationMs?: number;
+  /** Time a run spends queued before running. Default min(250, runDurationMs / 4). */
+  queuedMs?: number;
+  /** Credit balance of the sandbox account. Default 5000. */
+  initialCredits?: number;
+  /** Clock. Default Date.now. */
+  now?: () => number;
+}
+
+export interface SandboxFault {
+  method?: string;
+  /** Exact path, or a prefix ending in '*'. Query strings are not part of the match. */
+  path: string;
+  delayMs?: number;
+  status?: number;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** How many requests the fault applies to. Default: unlimited. */
+  times?: number;
+}
+
+export interface SandboxRequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string | undefined>;
+  body: string;
+  status: number;
+  at: number;
+}
+
+export interface Sandbox {
+  /** Serves both platform origins (api and web) on one port. */
+  url: string;
+  port: number;
+  credentials: { bearerToken: string; apiKey: string; budgetKey: string };
+  ids: {
+    workflow: string;
+    slowWorkflow: string;
+    failingWorkflow: string;
+    setupRequiredWorkflow: string;
+    notOnBudgetWorkflow: string;
+    bundle: string;
+    product: string;
+    expensiveProduct: string;
+  };
+  requests: SandboxRequestRecord[];
+  addFault(f: SandboxFault): void;
+  clearFaults(): void;
+  /** Back to the seeded state: credits, runs, issues, instances, recorded requests and faults. */
+  reset(): void;
+  balance(): number;
+  close(): Promise<void>;
+}
+
+export const SANDBOX_CREDENTIALS: Readonly<SandboxCredentials> = Object.freeze({
+  bearerToken: "sandbox-bearer-token",
+  apiKey: "sandbox-api-key",
+  budgetKey: "sandbox-budget-key",
+});
+
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Past this we stop draining an oversized upload and drop the connection. */
+const HARD_BODY_CAP_BYTES = 32 * 1024 * 1024;
+const SLOW_WORKFLOW_MS = 120_000;
+
+function buildRouter(): Router {
+  const router = new Router();
+  registerAccountRoutes(router);
+  registerWebhookRoutes(router);
+  registerEmbedRoutes(router);
+  return router;
+}
+
+function lowercaseHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+type BodyResult = { kind: "ok"; body: Buffer } | { kind: "too_large" } | { kind: "aborted" };
+
+/**
+ * Reads the body but keeps at most MAX_BODY_BYTES. An oversized body is drained rather than
+ * cut off, so the client sees a clean 413 instead of a reset connection.
+ */
+function readBody(req: IncomingMessage): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (r: BodyResult) => {
+      if (!done) {
+        done = true;
+        resolve(r);
+      }
+    };
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > HARD_BODY_CAP_BYTES) {
+        req.destroy();
+        finish({ kind: "aborted" });
+      }
+    });
+    req.on("end", () => finish(size > MAX_BODY_BYTES ? { kind: "too_large" } : { kind: "ok", body: Buffer.concat(chunks) }));
+    req.on("error", () => finish({ kind: "aborted" }));
+    req.on("close", () => finish({ kind: "aborted" }));
+  });
+}
+
+function splitUrl(rawUrl: string): { path: string; query: string } {
+  // Split by hand: `new URL("//x", base)` would read "//x" as a host.
+  const withoutFragment = rawUrl.split("#")[0]!;
+  const q = withoutFragment.indexOf("?");
+  return q === -1
+    ? { path: withoutFragment, query: "" }
+    : { path: withoutFragment.slice(0, q), query: withoutFragment.slice(q + 1) };
+}
+
+function faultMatches(f: SandboxFault, method: string, path: string): boolean {
+  if (f.method !== undefined && f.method.toUpperCase() !== method.toUpperCase()) return false;
+  return f.path.endsWith("*") ? path.startsWith(f.path.slice(0, -1)) : path === f.path;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const host = opts.host ?? "127.0.0.1";
+  const runDurationMs = opts.runDurationMs ?? 3000;
+  const config = {
+    runDurationMs,
+    queuedMs: opts.queuedMs ?? Math.min(250, runDurationMs / 4),
+    slowRunDurationMs: SLOW_WORKFLOW_MS,
+    initialCredits: opts.initialCredits ?? 5000,
+    now: opts.now ?? Date.now,
+    credentials: { ...SANDBOX_CREDENTIALS },
+  };
+  for (const [name, value] of Object.entries({ runDurationMs: config.runDurationMs, queuedMs: config.queuedMs, initialCredits: config.initialCredits })) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`startSandbox: ${name} must be a non-negative number`);
+  }
+  if (!Number.isInteger(config.initialCredits)) throw new RangeError("startSandbox: initialCredits must be an integer");
+
+  const state = new SandboxState(config);
+  const router = buildRouter();
+  const requests: SandboxRequestRecord[] = [];
+  let faults: SandboxFault[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  let closed = false;
+  let baseUrl = "";
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      timers.add(entry);
+    });
+
+  const send = (res: ServerResponse, record: SandboxRequestRecord, r: SandboxResponse, extraHeaders?: Record<string, string>) => {
+    if (res.headersSent || res.destroyed) return;
+    const payload = r.raw ?? JSON.stringify(r.json ?? null);
+    const headers: Record<string, string> = {
+      "content-type": r.contentType ?? (r.raw !== undefined ? "text/plain; charset=utf-8" : "application/json"),
+      ...r.headers,
+      ...extraHeaders,
+      "content-length": String(Buffer.byteLength(payload)),
+    };
+    // Set before writing: tests read the record as soon as their fetch resolves.
+    record.status = r.status;
+    res.writeHead(r.status, headers);
+    res.end(payload);
+  };
+
+  const takeFault = (method: string, path: string): SandboxFault | undefined => {
+    const f = faults.find((x) => faultMatches(x, method, path));
+    if (!f) return undefined;
+    if (f.times !== undefined) {
+      f.times -= 1;
+      if (f.times <= 0) faults = faults.filter((x) => x !== f);
+    }
+    return f;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = (req.method ?? "GET").toUpperCase();
+    const { path, query } = splitUrl(req.url ?? "/");
+    const headers = lowercaseHeaders(req);
+    const record: SandboxRequestRecord = { method, path, query, headers, body: "", status: 0, at: config.now() };
+    requests.push(record);
+    res.on("finish", () => {
+      if (record.status === 0) record.status = res.statusCode;
+    });
+
+    const body = await readBody(req);
+    if (body.kind === "aborted" || closed) return;
+    if (body.kind === "too_large") {
+      send(res, record, errorResponse(router.styleFor(path), 413, "payload_too_large", `Request body exceeds ${MAX_BODY_BYTES} bytes.`));
+      return;
+    }
+    record.body = body.body.toString("utf8");
+
+    let faultHeaders: Record<string, string> | undefined;
+    const fault = takeFault(method, path);
+    if (fault) {
+      if (fault.delayMs !== undefined && fault.delayMs > 0) await sleep(fault.delayMs);
+      if (closed) return;
+      if (fault.status !== undefined || fault.body !== undefined) {
+        send(res, record, {
+          status: fault.status ?? 200,
+          raw: fault.body ?? JSON.stringify({ detail: "Sandbox injected fault" }),
+          contentType: fault.contentType ?? "application/json",
+          ...(fault.headers ? { headers: fault.headers } : {}),
+        });
+        return;
+      }
+      faultHeaders = fault.headers;
+    }
+
+    const match = router.resolve(method, path);
+    if (match.kind === "not_found") {
+      send(res, record, errorResponse("fastapi", 404, "not_found", "Not Found"), faultHeaders);
+      return;
+    }
+    if (match.kind === "method_not_allowed") {
+      send(res, record, errorResponse(match.style, 405, "method_not_allowed", "Method Not Allowed", { allow: match.allow.join(", ") }), faultHeaders);
+      return;
+    }
+    const { route, params } = match;
+    if (route.auth === "bearer" && !isValidBearer(headers.authorization, config.credentials)) {
+      const message = route.style === "webhook" ? "Missing or invalid bearer token" : "Invalid or missing bearer token";
+      send(res, record, errorResponse(route.style, 401, "unauthorized", message, { "www-authenticate": "Bearer" }), faultHeaders);
+      return;
+    }
+    const ctx: RequestContext = {
+      method,
+      path,
+      query: new URLSearchParams(query),
+      headers,
+      body: body.body,
+      params,
+      baseUrl,
+      state,
+      now: config.now,
+    };
+    let response: SandboxResponse;
+    try {
+      response = await route.handler(ctx);
+    } catch (err) {
+      if (err instanceof HttpError) response = err.response;
+      else {
+        process.stderr.write(`[agentpmt sandbox] ${method} ${path} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        response = errorResponse(route.style, 500, "internal_error", route.style === "fastapi" ? "Internal Server Error" : "Unexpected sandbox error.");
+      }
+    }
+    send(res, record, response, faultHeaders);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      process.stderr.write(`[agentpmt sandbox] unhandled: ${String(err)}\n`);
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ detail: "Internal Server Error" }));
+      }
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("sandbox: unexpected server address");
+  const port = address.port;
+  baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      closed = true;
+      for (const t of timers) {
+        clearTimeout(t.timer);
+        t.wake();
+      }
+      timers.clear();
+      server.close(() => resolve());
+      // Keep-alive and in-flight connections would otherwise hold close() open.
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+    });
+    return closing;
+  };
+
+  const a = state.catalog.anchors;
+  return {
+    url: baseUrl,
+    port,
+    credentials: { ...config.credentials },
+    ids: {
+      workflow: a.workflow,
+      slowWorkflow: a.slowWorkflow,
+      failingWorkflow: a.failingWorkflow,
+      setupRequiredWorkflow: a.setupRequiredWorkflow,
+      notOnBudgetWorkflow: a.notOnBudgetWorkflow,
+      bundle: a.bundle,
+      product: a.product,
+      expensiveProduct: a.expensiveProduct,
+    },
+    requests,
+    addFault(f: SandboxFault) {
+      if (typeof f.path !== "string" || f.path === "") throw new TypeError("addFault: path is required");
+      if (f.times !== undefined && (!Number.isInteger(f.times) || f.times < 1)) throw new RangeError("addFault: times must be a positive integer");
+      faults.push({ ...f, ...(f.headers ? { headers: { ...f.headers } } : {}) });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    reset() {
+      state.reset();
+      faults = [];
+      requests.length = 0;
+    },
+    balance: () => state.credits.balance(),
+    close,
+  };
+}
