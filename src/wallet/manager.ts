@@ -23,19 +23,23 @@ export class WalletManager {
   #source: WalletSource | undefined;
   #loading: Promise<void> | undefined;
 
-  constructor(private readonly config: Pick<Config, 'privateKey' | 'keystore' | 'keystorePassword'>) {}
+  readonly #config: Pick<Config, 'privateKey' | 'keystore' | 'keystorePassword'>;
+
+  constructor(config: Pick<Config, 'privateKey' | 'keystore' | 'keystorePassword'>) {
+    this.#config = config;
+  }
 
   /** A wallet is configured when a key is set or a keystore file exists (it may still fail to unlock). */
   async isConfigured(): Promise<boolean> {
-    if (this.#key || this.config.privateKey) return true;
-    return fs.access(this.config.keystore).then(
+    if (this.#key || this.#config.privateKey) return true;
+    return fs.access(this.#config.keystore).then(
       () => true,
       () => false,
     );
   }
 
   get keystorePath(): string {
-    return this.config.keystore;
+    return this.#config.keystore;
   }
 
   get source(): WalletSource | undefined {
@@ -50,11 +54,11 @@ export class WalletManager {
   }
 
   private async doLoad(): Promise<void> {
-    if (this.config.privateKey) {
-      await this.adoptKey(parsePrivateKey(this.config.privateKey, 'AGENTPMT_PRIVATE_KEY'), 'env');
+    if (this.#config.privateKey) {
+      await this.adoptKey(parsePrivateKey(this.#config.privateKey, 'AGENTPMT_PRIVATE_KEY'), 'env');
       return;
     }
-    const exists = await fs.access(this.config.keystore).then(
+    const exists = await fs.access(this.#config.keystore).then(
       () => true,
       () => false,
     );
@@ -66,7 +70,7 @@ export class WalletManager {
           'Create one with wallet_create (needs AGENTPMT_KEYSTORE_PASSWORD set), or ask the user to set AGENTPMT_KEYSTORE (+ AGENTPMT_KEYSTORE_PASSWORD) or AGENTPMT_PRIVATE_KEY.',
       });
     }
-    const { key } = await decryptKeystoreFile(this.config.keystore, this.config.keystorePassword);
+    const { key } = await decryptKeystoreFile(this.#config.keystore, this.#config.keystorePassword);
     await this.adoptKey(key, 'keystore');
   }
 
@@ -102,9 +106,13 @@ export class WalletManager {
   /** Encrypts a freshly created key into the keystore and makes it the active wallet. */
   async storeNewKey(rawKey: string, passphrase: string): Promise<{ address: Hex; keystore: string; previous?: string }> {
     const key = parsePrivateKey(rawKey, 'the platform response');
-    const written = await writeKeystoreFile(this.config.keystore, key, passphrase);
+    const written = await writeKeystoreFile(this.#config.keystore, key, passphrase);
     await this.adoptKey(key, 'created');
-    return { address: written.address, keystore: this.config.keystore, ...(written.previous ? { previous: written.previous } : {}) };
+    return { address: written.address, keystore: this.#config.keystore, ...(written.previous ? { previous: written.previous } : {}) };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `WalletManager { address: ${this.#address ?? 'not loaded'} }`;
   }
 
   /** Keeps `JSON.stringify(manager)` and `console.log(manager)` from ever showing anything sensitive. */

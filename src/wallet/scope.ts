@@ -1,3 +1,4 @@
+import { pathSegmentProblem } from '../shared/path-segment.js';
 // What the signed message binds a request to, besides wallet, nonce and request id
 // (contracts §2). Kept as data so the message text is produced in one place only.
 export type SigningScope =
@@ -33,21 +34,9 @@ export function invokePath(productSlug: string, actionSlug: string, variant: Inv
   return `${prefix}/external/tools/${product}/actions/${action}/invoke`;
 }
 
-// Contracts §7: ids and slugs go into URL paths, so refuse anything that could change
-// which route is hit (`/`, dot segments that URL normalization would collapse) or that
-// could smuggle extra lines into the signed message (control characters).
 export function encodePathSegment(value: string, label = 'path segment'): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new Error(`${label} must be a non-empty string`);
-  }
-  if (value.includes('/') || value.includes('\\')) {
-    throw new Error(`${label} must not contain '/' or '\\'`);
-  }
-  if (value.includes('..') || value === '.') {
-    throw new Error(`${label} must not contain '..' or be '.'`);
-  }
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
-    throw new Error(`${label} must not contain control characters`);
-  }
+  if (typeof value !== 'string') throw new Error(`${label} must be a string`);
+  const problem = pathSegmentProblem(value);
+  if (problem) throw new Error(`${label} ${problem}`);
   return encodeURIComponent(value);
 }

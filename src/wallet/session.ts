@@ -10,8 +10,13 @@ export interface SessionInfo {
   raw: Record<string, unknown>;
 }
 
-// Refresh a little before a stated expiry so a request does not arrive just after it.
-const EXPIRY_MARGIN_MS = 2_000;
+// Refresh a little before a stated expiry so a request does not arrive just after it:
+// 2 s, or a fifth of the lifetime for short-lived nonces.
+function stillFresh(s: SessionInfo, now: number): boolean {
+  if (s.expiresAt === undefined) return true;
+  const margin = Math.min(2_000, Math.max(0, (s.expiresAt - s.fetchedAt) / 5));
+  return s.expiresAt - margin > now;
+}
 
 function readSession(json: unknown, now: number): SessionInfo | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
@@ -48,7 +53,7 @@ export class SessionNonces {
   async get(wallet: string, opts: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<SessionInfo> {
     const key = wallet.toLowerCase();
     const cached = this.cache.get(key);
-    if (!opts.fresh && cached && (cached.expiresAt === undefined || cached.expiresAt - EXPIRY_MARGIN_MS > this.now())) return cached;
+    if (!opts.fresh && cached && stillFresh(cached, this.now())) return cached;
     const pending = this.inflight.get(key);
     if (pending) return pending;
     const p = this.fetch(wallet, opts.signal).finally(() => this.inflight.delete(key));

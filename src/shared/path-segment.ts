@@ -1,0 +1,15 @@
+// Ids and slugs go into URL paths and into signed message lines (contracts §2, §7).
+// Anything that could change which route is hit ('/', '\', dot segments that URL
+// normalization collapses) or smuggle an extra line into a signed message (control
+// characters, including the C1 range and the Unicode line separators) is refused.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Why `value` cannot be a path segment, or undefined when it can. */
+export function pathSegmentProblem(value: string): string | undefined {
+  if (value.length === 0) return 'must not be empty';
+  if (value.includes('/') || value.includes('\\')) return "must be a single id: no '/' or '\\'";
+  if (value.includes('..') || value === '.') return "must be an id, not '.' or '..'";
+  if (CONTROL.test(value)) return 'must not contain control characters';
+  return undefined;
+}
