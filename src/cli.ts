@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
 import { log } from './log.js';
 import { createMcpServer, createSharedRuntime } from './server.js';
+import { selectTools } from './toolsets.js';
 import { VERSION } from './version.js';
 
 function helpText(): string {
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     return runDemo();
   }
   const config = loadConfig(inv.flags);
+  selectTools(config); // unknown toolset or tool names stop start-up here, naming the setting
   log.setLevel(config.logLevel);
   log.addSecrets(secretValues(config));
   await serve(config);

@@ -26,7 +26,10 @@ export const SETTINGS = {
   timeoutMs: { env: 'AGENTPMT_TIMEOUT_MS', flag: 'timeout-ms', doc: 'per-request timeout towards the platform in ms (default 30000)' },
   maxRetries: { env: 'AGENTPMT_MAX_RETRIES', flag: 'max-retries', doc: 'retries for idempotent platform requests (default 2)' },
   logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
-} as const satisfies Record<string, { env: string; flag: string; doc: string; secret?: boolean }>;
+  toolsets: { env: 'AGENTPMT_TOOLSETS', flag: 'toolsets', doc: 'comma-separated toolsets to enable, "default" or "all" (default: default)' },
+  tools: { env: 'AGENTPMT_TOOLS', flag: 'tools', doc: 'comma-separated single tools to enable on top of the toolsets' },
+  readOnly: { env: 'AGENTPMT_READ_ONLY', flag: 'read-only', doc: 'only expose read-only tools (true/false); overrides everything else', boolean: true },
+} as const satisfies Record<string, { env: string; flag: string; doc: string; secret?: boolean; boolean?: boolean }>;
 
 export type SettingName = keyof typeof SETTINGS;
 
@@ -80,6 +83,20 @@ export const configSchema = z
     timeoutMs: intInRange(100, 600_000).default(30_000),
     maxRetries: intInRange(0, 5).default(2),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    toolsets: z
+      .string()
+      .default('default')
+      .transform((v) => v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)),
+    tools: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)),
+    readOnly: z
+      .string()
+      .default('false')
+      .transform((v) => v.trim().toLowerCase())
+      .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   })
   .superRefine((c, ctx) => {
     if ((c.apiKey === undefined) !== (c.budgetKey === undefined)) {
@@ -138,7 +155,7 @@ export function parseCli(argv: string[]): CliInvocation {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   };
-  for (const s of Object.values(SETTINGS)) options[s.flag] = { type: 'string' };
+  for (const s of Object.values(SETTINGS)) options[s.flag] = { type: 'boolean' in s && s.boolean ? 'boolean' : 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -149,6 +166,7 @@ export function parseCli(argv: string[]): CliInvocation {
   for (const [name, s] of Object.entries(SETTINGS)) {
     const v = parsed.values[s.flag];
     if (typeof v === 'string') flags[name as SettingName] = v;
+    else if (v === true) flags[name as SettingName] = 'true';
   }
   if (parsed.values.help) return { command: 'help', flags };
   if (parsed.values.version) return { command: 'version', flags };

@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { catalog } from './catalog/index.js';
+import { selectTools } from './toolsets.js';
 import type { AnyDeclaration } from './catalog/types.js';
 import type { Config } from './config.js';
 import type { RuntimeContext } from './engine/context.js';
@@ -39,7 +39,7 @@ const INSTRUCTIONS = [
  * One McpServer per client session. State that belongs to a connection (the
  * platform's instance id) lives here; the config and HTTP pools are shared.
  */
-export function createMcpServer(shared: SharedRuntime, declarations: readonly AnyDeclaration[] = catalog): McpServer {
+export function createMcpServer(shared: SharedRuntime, declarations: readonly AnyDeclaration[] = selectTools(shared.config)): McpServer {
   const server = new McpServer(
     { name: 'agentpmt-mcp', title: 'AgentPMT', version: VERSION },
     { capabilities: { logging: {} }, instructions: INSTRUCTIONS },

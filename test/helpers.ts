@@ -6,7 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, secretValues } from '../src/config.js';
+import { log } from '../src/log.js';
 import { createMcpServer, createSharedRuntime } from '../src/server.js';
 import { serveHttp, type RunningHttpServer } from '../src/transports/http.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
@@ -27,6 +28,7 @@ export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string | unde
     AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-home-')),
     AGENTPMT_TIMEOUT_MS: '2000',
     AGENTPMT_LOG_LEVEL: 'debug',
+    AGENTPMT_TOOLSETS: 'all',
     ...extra,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -59,6 +61,10 @@ export async function connectStdio(env: Record<string, string>): Promise<Connect
 /** An SDK Client over Streamable HTTP against an in-process server built from the same env. */
 export async function connectHttp(env: Record<string, string>): Promise<Connected & { server: RunningHttpServer }> {
   const config = loadConfig({ port: '0' }, env);
+  // In-process server: its log lines go to the captured output too, so secrets checks cover them.
+  log.setLevel(config.logLevel);
+  log.addSecrets(secretValues(config));
+  log.setSink((line) => captured.push(line));
   const shared = createSharedRuntime(config);
   const server = await serveHttp({
     host: '127.0.0.1',
@@ -98,4 +104,12 @@ export async function call(client: Client, name: string, args: Record<string, un
 
 export async function withSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({ runDurationMs: 400, ...opts });
+}
+
+/** Fails when any of `secrets` appears in anything this test file captured (results, stderr, logs). */
+export function expectNoSecretsCaptured(secrets: Iterable<string>): void {
+  const all = captured.join('\n').toLowerCase();
+  for (const s of secrets) {
+    if (s && all.includes(s.toLowerCase())) throw new Error('a secret reached a tool result, a log line or stderr');
+  }
 }
