@@ -25,6 +25,7 @@ export const SETTINGS = {
   httpMaxBodyBytes: { env: 'AGENTPMT_HTTP_MAX_BODY_BYTES', flag: 'max-body-bytes', doc: 'largest accepted HTTP request body (default 1048576)' },
   timeoutMs: { env: 'AGENTPMT_TIMEOUT_MS', flag: 'timeout-ms', doc: 'per-request timeout towards the platform in ms (default 30000)' },
   maxRetries: { env: 'AGENTPMT_MAX_RETRIES', flag: 'max-retries', doc: 'retries for idempotent platform requests (default 2)' },
+  workflowWaitSeconds: { env: 'AGENTPMT_WORKFLOW_WAIT_SECONDS', flag: 'workflow-wait-seconds', doc: 'how long workflow_run / workflow_run_wait wait before handing back a run id (default 45, max 55: hosts cancel calls after ~60 s)' },
   logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
   toolsets: { env: 'AGENTPMT_TOOLSETS', flag: 'toolsets', doc: 'comma-separated toolsets to enable, "default" or "all" (default: default)' },
   tools: { env: 'AGENTPMT_TOOLS', flag: 'tools', doc: 'comma-separated single tools to enable on top of the toolsets' },
@@ -82,6 +83,7 @@ export const configSchema = z
     httpMaxBodyBytes: intInRange(1024, 64 * 1024 * 1024).default(1024 * 1024),
     timeoutMs: intInRange(100, 600_000).default(30_000),
     maxRetries: intInRange(0, 5).default(2),
+    workflowWaitSeconds: intInRange(1, 55).default(45),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     toolsets: z
       .string()

@@ -49,7 +49,16 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
     server.registerTool(
       decl.name,
       { title: decl.title, description: decl.description, inputSchema: decl.input, annotations: { title: decl.title, ...decl.annotations } },
-      (args, extra) => execute(decl, args as Record<string, unknown>, { ...shared, instance, signal: extra.signal }),
+      (args, extra) => {
+        const token = extra._meta?.progressToken;
+        const progress = async (value: number, message: string, total?: number) => {
+          if (token === undefined) return;
+          await extra
+            .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, message, ...(total !== undefined ? { total } : {}) } })
+            .catch(() => undefined); // a client that went away must not fail the call
+        };
+        return execute(decl, args as Record<string, unknown>, { ...shared, instance, signal: extra.signal, progress });
+      },
     );
   }
   return server;

@@ -21,3 +21,5 @@ export const httpsUrl = () =>
     .string()
     .url('must be an absolute URL')
     .refine((v) => v.startsWith('https://'), 'must use https://');
+
+export const NEEDS_ACCOUNT_TOKEN = 'Needs AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY).';

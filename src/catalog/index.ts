@@ -4,13 +4,17 @@ import { externalEndpoints } from './external.js';
 import { identityEndpoints } from './identity.js';
 import { platformEndpoints } from './platform.js';
 import type { AnyDeclaration } from './types.js';
+import { scheduleEndpoints } from './schedules.js';
 import { webhookEndpoints } from './webhooks.js';
+import { workflowRunEndpoints } from './workflow-run.js';
 
 /** The whole API surface an agent can reach, in one list. */
 export const catalog: readonly AnyDeclaration[] = [
   ...accountEndpoints,
   ...platformEndpoints,
   ...webhookEndpoints,
+  ...workflowRunEndpoints,
+  ...scheduleEndpoints,
   ...embedEndpoints,
   ...identityEndpoints,
   ...externalEndpoints,

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { okResult } from '../engine/results.js';
-import { httpsUrl, pathSegment } from './fields.js';
+import { httpsUrl, NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
 import { defineEndpoint } from './types.js';
 
-const NEEDS_TOKEN = 'Needs AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY).';
 const TERMINAL = new Set(['completed', 'succeeded', 'failed', 'cancelled', 'setup_required']);
 
 interface RunEnvelope {
@@ -26,28 +25,31 @@ function runSummary(json: unknown): string {
   return `Run ${id} is ${run.status}.`;
 }
 
+/** The trigger's arguments, shared with workflow_run, which triggers and then waits. */
+export const triggerInput = {
+  workflow_id: pathSegment('The workflow id (24-character hex ObjectId) from the AgentPMT dashboard.'),
+  prompt: z.string().min(1).max(50_000).describe('The instruction forwarded to the workflow.'),
+  request_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Idempotency key. Reuse it to retry without starting a second run. Leave empty to have one generated (it is returned).'),
+  callback_url: httpsUrl().optional().describe('Optional HTTPS URL that receives a POST with the final run status.'),
+  request_metadata: z.record(z.string(), z.unknown()).optional().describe('Optional free-form metadata stored with the run for your own tracing.'),
+};
+
 export const webhookEndpoints = [
   defineEndpoint({
     name: 'workflow_run_trigger',
     title: 'Start a workflow run',
-    description: `Start a run of an AgentPMT workflow with a prompt. Returns at once with the run_id and the request_id used; the run itself takes seconds to minutes: follow it with workflow_run_status. Safe to retry with the same request_id (the platform then returns the existing run instead of starting a second one); a request_id is generated when you give none. Runs may spend the account's credits. ${NEEDS_TOKEN}`,
+    description: `Start a run of an AgentPMT workflow with a prompt. Returns at once with the run_id and the request_id used; the run itself takes seconds to minutes: follow it with workflow_run_status. Safe to retry with the same request_id (the platform then returns the existing run instead of starting a second one); a request_id is generated when you give none. Runs may spend the account's credits. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     method: 'POST',
     origin: 'web',
     path: '/api/agent-webhooks/{workflow_id}/trigger',
     auth: 'account',
-    input: {
-      workflow_id: pathSegment('The workflow id (24-character hex ObjectId) from the AgentPMT dashboard.'),
-      prompt: z.string().min(1).max(50_000).describe('The instruction forwarded to the workflow.'),
-      request_id: z
-        .string()
-        .min(1)
-        .max(200)
-        .optional()
-        .describe('Idempotency key. Reuse it to retry without starting a second run. Leave empty to have one generated (it is returned).'),
-      callback_url: httpsUrl().optional().describe('Optional HTTPS URL that receives a POST with the final run status.'),
-      request_metadata: z.record(z.string(), z.unknown()).optional().describe('Optional free-form metadata stored with the run for your own tracing.'),
-    },
+    input: triggerInput,
     idempotencyKey: 'request_id',
     prepare: (args) => ({ ...args, request_id: args.request_id ?? randomUUID() }),
     present: (res, args) => {
@@ -63,7 +65,7 @@ export const webhookEndpoints = [
   defineEndpoint({
     name: 'workflow_run_status',
     title: 'Workflow run status',
-    description: `Current status of a workflow run (queued, running, completed/succeeded, failed, setup_required, cancelled) with its final response_text once done, or error_code/error_message when it failed. Poll every few seconds while it is queued or running. Free. ${NEEDS_TOKEN}`,
+    description: `Current status of a workflow run (queued, running, completed/succeeded, failed, setup_required, cancelled) with its final response_text once done, or error_code/error_message when it failed. Poll every few seconds while it is queued or running. Free. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     method: 'GET',
     origin: 'web',
@@ -76,7 +78,7 @@ export const webhookEndpoints = [
   defineEndpoint({
     name: 'workflow_run_cancel',
     title: 'Cancel a workflow run',
-    description: `Ask the platform to stop a queued or running workflow run. Cancelling an already cancelled run is fine; a finished run cannot be cancelled (409). ${NEEDS_TOKEN}`,
+    description: `Ask the platform to stop a queued or running workflow run. Cancelling an already cancelled run is fine; a finished run cannot be cancelled (409). ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     method: 'POST',
     origin: 'web',

@@ -12,4 +12,6 @@ export interface RuntimeContext {
   wallet: WalletManager;
   sessions: SessionNonces;
   signal?: AbortSignal;
+  /** Reports progress to the client when it asked for it (sent a progress token); otherwise a no-op. */
+  progress: (progress: number, message: string, total?: number) => Promise<void>;
 }

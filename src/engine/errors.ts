@@ -76,8 +76,8 @@ export function normalizePlatformError(status: number, body: unknown, retryAfter
     } else if (str(body.detail)) {
       message = String(body.detail);
     } else if (str(body.error_code)) {
-      // gateway envelope
-      code = String(body.error_code);
+      // gateway envelope: `error` carries the documented snake_case code where there is one (schedule 409s)
+      code = str(body.error) && NEXT_BY_CODE[String(body.error)] ? String(body.error) : String(body.error_code);
       message = str(body.message) ?? str(body.error) ?? message;
       help_url = str(body.help_url) ?? str(body.help_doc);
       if (isObject(body.rate_limit) && typeof body.rate_limit.retry_after_seconds === 'number') {
@@ -124,6 +124,10 @@ const NEXT_BY_CODE: Record<string, string> = {
   invalid_workflow_id: 'Workflow ids are 24-character hex strings (MongoDB ObjectIds). Check the id and try again.',
   invalid_run_id: 'Run ids are 24-character hex strings returned by workflow_run_trigger. Check the id and try again.',
   invalid_callback_url: 'callback_url must be an absolute https:// URL. Fix it or leave it out.',
+  due_at_mismatch: 'The due_at does not match the claimed occurrence. Pass due_at exactly as schedules_claim returned it.',
+  claim_required: 'This occurrence is not claimed. Claim it first with schedules_claim, then advance it with the claim_token you get.',
+  claim_expired: 'Your claim lease expired, so another worker may take this occurrence. Claim it again with schedules_claim before advancing, and finish within the lease.',
+  claim_mismatch: 'Another worker holds the claim on this occurrence (your claim_token is stale). Do not advance it; move on to other work.',
 };
 
 export function nextStepFor(status: number | undefined, code: string, retryAfter?: number): string {
