@@ -255,7 +255,7 @@ function fetchProducts(ctx: RequestContext): SandboxResponse {
 }
 
 /** Deterministic stand-in for the tool's own output. */
-function simulateResult(product: CatalogProduct, action: CatalogAction, args: Record<string, unknown>): Record<string, unknown> {
+export function simulateResult(product: CatalogProduct, action: CatalogAction, args: Record<string, unknown>): Record<string, unknown> {
   if (product.name === "sandbox_echo" && action.name === "echo") {
     const repeat = typeof args.repeat === "number" ? args.repeat : 1;
     const message = typeof args.message === "string" ? args.message : "hello from the sandbox";

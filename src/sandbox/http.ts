@@ -30,6 +30,8 @@ export interface RequestContext {
   params: Record<string, string>;
   /** Absolute origin of this sandbox, used for status_url and example calls. */
   baseUrl: string;
+  /** The TCP peer's address (per-IP pacing). */
+  remoteAddress: string;
   state: SandboxState;
   now: () => number;
 }

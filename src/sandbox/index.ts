@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { registerAccountRoutes } from "./account.js";
 import { isValidBearer } from "./auth.js";
 import { registerEmbedRoutes } from "./embed.js";
+import { assertAddress, creditWallet, JOB_IDS, PUBLIC_WORKFLOW_ID, registerExternalRoutes, walletBalance, type InvokePathForm } from "./external/index.js";
 import { errorResponse, HttpError, Router, type RequestContext, type SandboxResponse } from "./http.js";
 import { SandboxState, type SandboxCredentials } from "./state.js";
 import { registerWebhookRoutes } from "./webhooks.js";
@@ -20,6 +21,18 @@ export interface SandboxOptions {
   initialCredits?: number;
   /** Clock. Default Date.now. */
   now?: () => number;
+  /** Lifetime of an `/api/external/auth/session` nonce. Default 600000 (10 min). */
+  nonceTtlMs?: number;
+  /** One `POST /api/external/agentaddress` per caller IP per this many ms. Default 60000. */
+  agentAddressIntervalMs?: number;
+  /** Credits a wallet holds when the external API first sees it. Default 1000. */
+  initialWalletCredits?: number;
+  /**
+   * The `path:` line an invoke signature must carry: 'external' (documented,
+   * `/external/tools/...`, default) or 'api' (`/api/external/tools/...`). With 'api' a client
+   * signing the documented form gets EXTERNAL_SIGNATURE_MALFORMED + expected_message.
+   */
+  invokePathForm?: InvokePathForm;
 }
 
 export interface SandboxFault {
@@ -59,11 +72,29 @@ export interface Sandbox {
     bundle: string;
     product: string;
     expensiveProduct: string;
+    /** External API: a plain job (reward 50 credits). */
+    job: string;
+    /** External API: a social_share job (needs social_posts). */
+    socialJob: string;
+    /** External API: a workflow listed only by GET /api/external/workflows. */
+    publicWorkflow: string;
+    /** External API: a cheap action (1 credit) whose parameters are all optional. */
+    productSlug: string;
+    actionSlug: string;
+    /** External API: an action priced above initialWalletCredits. */
+    expensiveProductSlug: string;
+    expensiveActionSlug: string;
   };
+  /** Live counters of the external API; reset() zeroes them. */
+  external: { readonly sessionFetches: number; readonly verifiedRequests: number; readonly replayedRequestIds: number; readonly invocations: number };
+  /** Adds credits to a wallet of the external API (address in any case). */
+  grantWalletCredits(address: string, credits: number): void;
+  /** A wallet's external-API credit balance (initialWalletCredits for a wallet never seen). */
+  walletBalance(address: string): number;
   requests: SandboxRequestRecord[];
   addFault(f: SandboxFault): void;
   clearFaults(): void;
-  /** Back to the seeded state: credits, runs, issues, instances, recorded requests and faults. */
+  /** Back to the seeded state: credits, runs, issues, instances, external-API state and counters, recorded requests and faults. */
   reset(): void;
   balance(): number;
   close(): Promise<void>;
@@ -85,6 +116,7 @@ function buildRouter(): Router {
   registerAccountRoutes(router);
   registerWebhookRoutes(router);
   registerEmbedRoutes(router);
+  registerExternalRoutes(router);
   return router;
 }
 
@@ -151,11 +183,27 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     initialCredits: opts.initialCredits ?? 5000,
     now: opts.now ?? Date.now,
     credentials: { ...SANDBOX_CREDENTIALS },
+    external: {
+      nonceTtlMs: opts.nonceTtlMs ?? 600_000,
+      agentAddressIntervalMs: opts.agentAddressIntervalMs ?? 60_000,
+      initialWalletCredits: opts.initialWalletCredits ?? 1000,
+      invokePathForm: opts.invokePathForm ?? "external",
+    },
   };
-  for (const [name, value] of Object.entries({ runDurationMs: config.runDurationMs, queuedMs: config.queuedMs, initialCredits: config.initialCredits })) {
+  const ext = config.external;
+  for (const [name, value] of Object.entries({
+    runDurationMs: config.runDurationMs,
+    queuedMs: config.queuedMs,
+    initialCredits: config.initialCredits,
+    agentAddressIntervalMs: ext.agentAddressIntervalMs,
+    initialWalletCredits: ext.initialWalletCredits,
+  })) {
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`startSandbox: ${name} must be a non-negative number`);
   }
   if (!Number.isInteger(config.initialCredits)) throw new RangeError("startSandbox: initialCredits must be an integer");
+  if (!Number.isInteger(ext.initialWalletCredits)) throw new RangeError("startSandbox: initialWalletCredits must be an integer");
+  if (!Number.isFinite(ext.nonceTtlMs) || ext.nonceTtlMs <= 0) throw new RangeError("startSandbox: nonceTtlMs must be a positive number");
+  if (ext.invokePathForm !== "external" && ext.invokePathForm !== "api") throw new RangeError("startSandbox: invokePathForm must be 'external' or 'api'");
 
   const state = new SandboxState(config);
   const router = buildRouter();
@@ -261,6 +309,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       body: body.body,
       params,
       baseUrl,
+      remoteAddress: req.socket.remoteAddress ?? "unknown",
       state,
       now: config.now,
     };
@@ -321,6 +370,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const a = state.catalog.anchors;
+  const echo = state.catalog.productsById.get(a.product)!;
+  const premium = state.catalog.productsById.get(a.expensiveProduct)!;
+  const counters = state.external.counters;
   return {
     url: baseUrl,
     port,
@@ -334,6 +386,36 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       bundle: a.bundle,
       product: a.product,
       expensiveProduct: a.expensiveProduct,
+      job: JOB_IDS.job,
+      socialJob: JOB_IDS.socialJob,
+      publicWorkflow: PUBLIC_WORKFLOW_ID,
+      productSlug: echo.slug,
+      actionSlug: echo.actions.find((x) => x.name === "echo")!.slug,
+      expensiveProductSlug: premium.slug,
+      expensiveActionSlug: premium.actions[0]!.slug,
+    },
+    external: {
+      get sessionFetches() {
+        return counters.sessionFetches;
+      },
+      get verifiedRequests() {
+        return counters.verifiedRequests;
+      },
+      get replayedRequestIds() {
+        return counters.replayedRequestIds;
+      },
+      get invocations() {
+        return counters.invocations;
+      },
+    },
+    grantWalletCredits(address: string, credits: number) {
+      assertAddress(address, "grantWalletCredits");
+      if (!Number.isInteger(credits) || credits < 0) throw new RangeError("grantWalletCredits: credits must be a non-negative integer");
+      creditWallet(state.external, address, credits);
+    },
+    walletBalance(address: string) {
+      assertAddress(address, "walletBalance");
+      return walletBalance(state.external, address);
     },
     requests,
     addFault(f: SandboxFault) {

@@ -1,5 +1,6 @@
 import { buildCatalog, type Catalog } from "./catalog.js";
 import { CreditLedger } from "./credits.js";
+import { ExternalState, type ExternalConfig } from "./external/state.js";
 import { ObjectIdFactory, stableHexId } from "./ids.js";
 import type { RunRecord } from "./runs.js";
 
@@ -17,6 +18,8 @@ export interface SandboxConfig {
   initialCredits: number;
   now: () => number;
   credentials: SandboxCredentials;
+  /** The wallet-authenticated `/api/external/*` API. */
+  external: ExternalConfig;
 }
 
 export interface IssueRecord {
@@ -64,10 +67,14 @@ export class SandboxState {
   readonly issues: IssueRecord[] = [];
   readonly orders: OrderRecord[] = [];
   readonly instances = new Map<string, InstanceRecord>();
+  readonly external: ExternalState;
 
   constructor(readonly config: SandboxConfig) {
-    // The premium product must always be out of reach of a fresh account, whatever its balance.
-    this.catalog = buildCatalog({ expensivePriceCredits: Math.max(7_500, config.initialCredits + 2_500) });
+    // The premium product must always be out of reach of a fresh account and of a fresh wallet, whatever their balance.
+    this.catalog = buildCatalog({
+      expensivePriceCredits: Math.max(7_500, config.initialCredits + 2_500, config.external.initialWalletCredits + 2_500),
+    });
+    this.external = new ExternalState(config.external);
     this.ids = new ObjectIdFactory(config.now);
     this.credits = new CreditLedger(this.userId, this.ids, config.now);
     this.seed();
@@ -81,6 +88,7 @@ export class SandboxState {
     this.issues.length = 0;
     this.orders.length = 0;
     this.instances.clear();
+    this.external.reset();
     this.seed();
   }
 

@@ -49,8 +49,10 @@ describe("sandbox: account API", () => {
     expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(sb.port).toBeGreaterThan(0);
     expect(sb.credentials).toEqual({ bearerToken: BEARER, apiKey: "sandbox-api-key", budgetKey: "sandbox-budget-key" });
-    for (const id of Object.values(sb.ids)) expect(id).toMatch(/^[0-9a-f]{24}$/);
-    expect(new Set(Object.values(sb.ids)).size).toBe(Object.values(sb.ids).length);
+    // Slug entries (external API) are kebab-case names, not ObjectIds.
+    const objectIds = Object.entries(sb.ids).filter(([key]) => !key.endsWith("Slug")).map(([, id]) => id);
+    for (const id of objectIds) expect(id).toMatch(/^[0-9a-f]{24}$/);
+    expect(new Set(objectIds).size).toBe(objectIds.length);
     expect(sb.balance()).toBe(5000);
   });
 

@@ -9,7 +9,7 @@ import { carriedFields, readSignedBody, verifySignedRequest } from "./verify.js"
 
 const RESERVATION_MS = 60 * 60 * 1000;
 const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 100;
+const MAX_LIMIT = 200;
 
 export interface JobDef {
   job_id: string;
@@ -320,11 +320,14 @@ export async function completeJob(ctx: RequestContext): Promise<SandboxResponse>
   if (rec && (rec.status === "submitted" || rec.status === "approved")) {
     throw externalError(409, "JOB_ALREADY_COMPLETED", `This wallet already completed job ${def.job_id} (status ${rec.status}).`, { status: rec.status });
   }
+  const expiredAt = rec?.reservedUntil;
   if (!isActive(rec, now)) {
     throw externalError(
       409,
       "JOB_NOT_RESERVED",
-      rec ? `The reservation of job ${def.job_id} expired at ${iso(rec.reservedUntil)}; reserve it again first.` : `Job ${def.job_id} is not reserved by this wallet; reserve it first.`,
+      expiredAt !== undefined
+        ? `The reservation of job ${def.job_id} expired at ${iso(expiredAt)}; reserve it again first.`
+        : `Job ${def.job_id} is not reserved by this wallet; reserve it first.`,
     );
   }
   if (typeof fields.reservationId === "string" && fields.reservationId !== rec.reservationId) {

@@ -1,0 +1,190 @@
+import { getAddress } from "viem";
+import { simulateResult } from "../account.js";
+import type { CatalogAction, CatalogProduct } from "../catalog.js";
+import { Issues, intParam, lastQueryValue, readJsonObjectBody, type ValidationIssue } from "../fastapi.js";
+import { isPlainObject, json, type RequestContext, type SandboxResponse } from "../http.js";
+import { validateValue } from "../schema.js";
+import { creditsToUsd, externalError } from "./common.js";
+import { debitWallet } from "./credits.js";
+import { signedFieldsOf, verifySignedRequest } from "./verify.js";
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+/** 1 credit = 10,000 base units of a 6-decimal stablecoin (contracts §3). */
+const BASE_UNITS_PER_CREDIT = 10_000;
+const X402_NETWORK = "eip155:8453";
+const X402_ASSET = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
+/** Fixed, obviously fake payee: nothing is ever settled to it. */
+export const SANDBOX_PAYEE = getAddress("0x5a4e44424f78343032000000000000000000c0de");
+
+const SIGNED_KEYS = ["wallet_address", "session_nonce", "request_id", "signature"] as const;
+const CREDIT_BODY_KEYS = new Set<string>([...SIGNED_KEYS, "parameters"]);
+
+function actionJson(a: CatalogAction): Record<string, unknown> {
+  return { slug: a.slug, name: a.name, description: a.description, parameters: a.parameters, price_credits: a.price_credits, price_usd: creditsToUsd(a.price_credits) };
+}
+
+function toolItem(p: CatalogProduct): Record<string, unknown> {
+  const x402 = p.actions.some((a) => a.price_credits > 0);
+  return {
+    product_id: p.product_id,
+    slug: p.slug,
+    name: p.name,
+    display_name: p.display_name,
+    description: p.description,
+    category: p.category,
+    actions: p.actions.map(actionJson),
+    payment_options: x402 ? ["agentpmt_credits", "x402"] : ["agentpmt_credits"],
+  };
+}
+
+/** Relevance of one product for the search tokens; 0 = no match. */
+function relevance(p: CatalogProduct, tokens: string[]): number {
+  let score = 0;
+  for (const t of tokens) {
+    if (p.slug.includes(t) || p.name.toLowerCase().includes(t)) score += 5;
+    if (p.display_name.toLowerCase().includes(t)) score += 4;
+    if (p.category.toLowerCase().includes(t)) score += 3;
+    if (p.actions.some((a) => a.slug.includes(t) || a.name.includes(t))) score += 2;
+    if (p.description.toLowerCase().includes(t) || p.actions.some((a) => a.description.toLowerCase().includes(t))) score += 1;
+  }
+  return score;
+}
+
+/** GET /api/external/tools?query=&categories=&page=&page_size= (public). */
+export function listTools(ctx: RequestContext): SandboxResponse {
+  const issues = new Issues();
+  const page = intParam(lastQueryValue(ctx.query, "page"), ["query", "page"], issues, { ge: 1 }) ?? 1;
+  const pageSize = intParam(lastQueryValue(ctx.query, "page_size"), ["query", "page_size"], issues, { ge: 1, le: MAX_PAGE_SIZE }) ?? DEFAULT_PAGE_SIZE;
+  issues.throwIfAny();
+  const tokens = (lastQueryValue(ctx.query, "query") ?? "").toLowerCase().split(/[\s,]+/).filter((t) => t !== "");
+  const categories = (lastQueryValue(ctx.query, "categories") ?? "").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c !== "");
+
+  let products = ctx.state.catalog.products.filter((p) => categories.length === 0 || categories.includes(p.category.toLowerCase()));
+  if (tokens.length > 0) {
+    products = products
+      .map((p, order) => ({ p, order, score: relevance(p, tokens) }))
+      .filter((x) => x.score > 0)
+      .sort((a, b) => b.score - a.score || a.order - b.order)
+      .map((x) => x.p);
+  }
+  const total = products.length;
+  const totalPages = Math.ceil(total / pageSize);
+  const hasMore = page < totalPages;
+  return json(200, {
+    success: true,
+    tools: products.slice((page - 1) * pageSize, page * pageSize).map(toolItem),
+    pagination: {
+      page,
+      page_size: pageSize,
+      total_count: total,
+      total_pages: totalPages,
+      has_more: hasMore,
+      next_page: hasMore ? page + 1 : null,
+      default_page_size: DEFAULT_PAGE_SIZE,
+      max_page_size: MAX_PAGE_SIZE,
+    },
+  });
+}
+
+function findTarget(ctx: RequestContext, productSlug: string, actionSlug: string): { product: CatalogProduct; action: CatalogAction } {
+  const product = ctx.state.catalog.products.find((p) => p.slug === productSlug);
+  if (!product) throw externalError(404, "TOOL_NOT_FOUND", `No tool with slug '${productSlug}'. List tools with GET /api/external/tools.`);
+  const action = product.actions.find((a) => a.slug === actionSlug);
+  if (!action) {
+    throw externalError(404, "ACTION_NOT_FOUND", `Tool '${productSlug}' has no action with slug '${actionSlug}'.`, {
+      available_actions: product.actions.map((a) => a.slug),
+    });
+  }
+  return { product, action };
+}
+
+function checkParameters(action: CatalogAction, params: Record<string, unknown>, root: string): void {
+  const problems: ValidationIssue[] = [];
+  validateValue(params, action.parameters, [root], problems);
+  if (problems.length === 0) return;
+  const summary = problems.map((p) => `${p.loc.join(".")}: ${p.msg}`).join("; ");
+  throw externalError(400, "INVALID_PARAMETERS", `Invalid parameters for ${action.slug}: ${summary}`, {
+    errors: problems.map(({ loc, msg, type }) => ({ loc, msg, type })),
+  });
+}
+
+function paymentHeader(ctx: RequestContext): string | undefined {
+  const v = ctx.headers["x-payment"] ?? ctx.headers["payment-signature"];
+  return v !== undefined && v.trim() !== "" ? v : undefined;
+}
+
+/** POST /api/external/tools/{productSlug}/actions/{actionSlug}/invoke: signed credits or direct x402. */
+export async function invokeTool(ctx: RequestContext): Promise<SandboxResponse> {
+  const productSlug = ctx.params.productSlug ?? "";
+  const actionSlug = ctx.params.actionSlug ?? "";
+  const body = readJsonObjectBody(ctx);
+  const signedMode = SIGNED_KEYS.some((k) => Object.hasOwn(body, k));
+  const hasPayment = ctx.headers["x-payment"] !== undefined || ctx.headers["payment-signature"] !== undefined;
+  if (signedMode && hasPayment) {
+    throw externalError(400, "MIXED_PAYMENT_MODES", "The request carries both signed AgentPMT credit fields and an x402 payment header. Use one payment mode per request.");
+  }
+  return signedMode ? invokeWithCredits(ctx, body, productSlug, actionSlug) : invokeDirect(ctx, body, productSlug, actionSlug);
+}
+
+async function invokeWithCredits(ctx: RequestContext, body: Record<string, unknown>, productSlug: string, actionSlug: string): Promise<SandboxResponse> {
+  const issues = new Issues();
+  const signed = signedFieldsOf(body, issues);
+  const parameters = body.parameters;
+  if (parameters === undefined) issues.add({ type: "missing", loc: ["body", "parameters"], msg: "Field required", input: body });
+  else if (!isPlainObject(parameters)) issues.add({ type: "dict_type", loc: ["body", "parameters"], msg: "Input should be a valid dictionary", input: parameters });
+  issues.throwIfAny();
+  const extra = Object.keys(body).filter((k) => !CREDIT_BODY_KEYS.has(k));
+  if (extra.length > 0) {
+    throw externalError(400, "BODY_MISMATCH", `Signed credit requests carry the action's arguments under 'parameters'; unexpected top-level field(s): ${extra.join(", ")}.`, {
+      unexpected_fields: extra,
+    });
+  }
+  const params = parameters as Record<string, unknown>;
+  const wallet = await verifySignedRequest(ctx, signed!, { shape: "invoke", productSlug, actionSlug, payload: params });
+  const { product, action } = findTarget(ctx, productSlug, actionSlug);
+  checkParameters(action, params, "parameters");
+  const ext = ctx.state.external;
+  const balanceAfter = debitWallet(ext, wallet, action.price_credits, `${product.slug}/${action.slug}`);
+  ext.counters.invocations += 1;
+  return json(200, {
+    success: true,
+    response: simulateResult(product, action, params),
+    credits_charged: action.price_credits,
+    balance_after: balanceAfter,
+  });
+}
+
+function invokeDirect(ctx: RequestContext, body: Record<string, unknown>, productSlug: string, actionSlug: string): SandboxResponse {
+  const { product, action } = findTarget(ctx, productSlug, actionSlug);
+  if (action.price_credits === 0) {
+    throw externalError(404, "X402_NOT_AVAILABLE", `${product.slug}/${action.slug} is free, so it cannot be bought with x402; call it with a signed credit request.`);
+  }
+  checkParameters(action, body, "body");
+  if (paymentHeader(ctx) !== undefined) {
+    throw externalError(402, "X402_NOT_SUPPORTED", "x402 settlement is not implemented in the sandbox yet");
+  }
+  const challenge = {
+    x402Version: 2,
+    error: "Payment required",
+    resource: {
+      url: `${ctx.baseUrl}/api/external/tools/${encodeURIComponent(product.slug)}/actions/${encodeURIComponent(action.slug)}/invoke`,
+      description: `${product.display_name}: ${action.slug}`,
+      mimeType: "application/json",
+    },
+    accepts: [
+      {
+        scheme: "exact",
+        network: X402_NETWORK,
+        amount: String(action.price_credits * BASE_UNITS_PER_CREDIT),
+        asset: X402_ASSET,
+        payTo: SANDBOX_PAYEE,
+        maxTimeoutSeconds: 300,
+        extra: { name: "USD Coin", version: "2" },
+      },
+    ],
+  };
+  return json(402, challenge, { "payment-required": Buffer.from(JSON.stringify(challenge), "utf8").toString("base64") });
+}
+
