@@ -15,6 +15,7 @@ function helpText(): string {
     '  agentpmt-mcp --transport http         serve Streamable HTTP at http://127.0.0.1:3333/mcp',
     '  agentpmt-mcp sandbox [--port N]       run the local AgentPMT sandbox (offline, no money)',
     '  agentpmt-mcp demo                     scripted agent session against a built-in sandbox',
+    '  agentpmt-mcp doctor                   check settings, credentials, wallet and platform reachability',
     '  agentpmt-mcp --help | --version',
     '',
     'Settings (flag, env var; flags win):',
@@ -63,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
   if (inv.command === 'sandbox') {
     const { runSandboxCommand } = await import('./sandbox/cli.js');
     return runSandboxCommand(inv.sandboxPort);
+  }
+  if (inv.command === 'doctor') {
+    const { runDoctor } = await import('./doctor.js');
+    return runDoctor(inv.flags);
   }
   if (inv.command === 'demo') {
     const { runDemo } = await import('./demo.js');

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { CHAIN_NAMES, parseAmount } from './payments/assets.js';
 
 /**
  * Every setting, its env var and its flag, in one table: the CLI, the README and
@@ -25,6 +26,15 @@ export const SETTINGS = {
   httpMaxBodyBytes: { env: 'AGENTPMT_HTTP_MAX_BODY_BYTES', flag: 'max-body-bytes', doc: 'largest accepted HTTP request body (default 1048576)' },
   timeoutMs: { env: 'AGENTPMT_TIMEOUT_MS', flag: 'timeout-ms', doc: 'per-request timeout towards the platform in ms (default 30000)' },
   maxRetries: { env: 'AGENTPMT_MAX_RETRIES', flag: 'max-retries', doc: 'retries for idempotent platform requests (default 2)' },
+  maxPaymentUsd: { env: 'AGENTPMT_MAX_PAYMENT_USD', flag: 'max-payment-usd', doc: 'largest single payment in USD stablecoins (default 1.00)' },
+  dailyBudgetUsd: { env: 'AGENTPMT_DAILY_BUDGET_USD', flag: 'daily-budget-usd', doc: 'USD stablecoin spend allowed per calendar day, UTC (default 5.00)' },
+  approvalThresholdUsd: { env: 'AGENTPMT_APPROVAL_THRESHOLD_USD', flag: 'approval-threshold-usd', doc: 'USD payments above this need the user\'s approval (default 0.50)' },
+  maxPaymentEur: { env: 'AGENTPMT_MAX_PAYMENT_EUR', flag: 'max-payment-eur', doc: 'largest single payment in EUR stablecoins (default 0: EURC off)' },
+  dailyBudgetEur: { env: 'AGENTPMT_DAILY_BUDGET_EUR', flag: 'daily-budget-eur', doc: 'EUR stablecoin spend allowed per calendar day, UTC (default 0)' },
+  approvalThresholdEur: { env: 'AGENTPMT_APPROVAL_THRESHOLD_EUR', flag: 'approval-threshold-eur', doc: 'EUR payments above this need the user\'s approval (default 0)' },
+  allowedNetworks: { env: 'AGENTPMT_ALLOWED_NETWORKS', flag: 'allowed-networks', doc: 'networks payments may use: CAIP-2 ids, chain ids or names (default eip155:8453, Base)' },
+  allowedAssets: { env: 'AGENTPMT_ALLOWED_ASSETS', flag: 'allowed-assets', doc: 'stablecoins payments may use: USDC, EURC (default USDC)' },
+  allowedPayees: { env: 'AGENTPMT_ALLOWED_PAYEES', flag: 'allowed-payees', doc: 'if set, the only addresses payments may go to (comma separated)' },
   workflowWaitSeconds: { env: 'AGENTPMT_WORKFLOW_WAIT_SECONDS', flag: 'workflow-wait-seconds', doc: 'how long workflow_run / workflow_run_wait wait before handing back a run id (default 45, max 55: hosts cancel calls after ~60 s)' },
   logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
   toolsets: { env: 'AGENTPMT_TOOLSETS', flag: 'toolsets', doc: 'comma-separated toolsets to enable, "default" or "all" (default: default)' },
@@ -57,6 +67,20 @@ const optionalSecret = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** A stablecoin amount like "1.50", kept exact as base units (6 decimals). */
+const money = z
+  .string()
+  .trim()
+  .refine((v) => /^\d+(\.\d{1,6})?$/.test(v), 'must be an amount like 1.50 (at most 6 decimals)')
+  .transform((v) => parseAmount(v));
+
+const NETWORK_NAMES: Record<string, number> = { base: 8453, arbitrum: 42161, optimism: 10, polygon: 137, avalanche: 43114, 'base-sepolia': 84532 };
+
+function networkFromName(raw: string): string | undefined {
+  const chainId = NETWORK_NAMES[raw] ?? (/^\d+$/.test(raw) ? Number(raw) : /^eip155:(\d+)$/.exec(raw) ? Number(raw.slice(7)) : undefined);
+  return chainId !== undefined && CHAIN_NAMES[chainId] ? `eip155:${chainId}` : undefined;
+}
+
 const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const configSchema = z
@@ -83,6 +107,35 @@ export const configSchema = z
     httpMaxBodyBytes: intInRange(1024, 64 * 1024 * 1024).default(1024 * 1024),
     timeoutMs: intInRange(100, 600_000).default(30_000),
     maxRetries: intInRange(0, 5).default(2),
+    maxPaymentUsd: money.prefault('1.00'),
+    dailyBudgetUsd: money.prefault('5.00'),
+    approvalThresholdUsd: money.prefault('0.50'),
+    maxPaymentEur: money.prefault('0'),
+    dailyBudgetEur: money.prefault('0'),
+    approvalThresholdEur: money.prefault('0'),
+    allowedNetworks: z
+      .string()
+      .default('eip155:8453')
+      .transform((v, ctx) => {
+        const out: string[] = [];
+        for (const raw of v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+          const network = networkFromName(raw);
+          if (!network) ctx.addIssue({ code: 'custom', message: `unknown network "${raw}"; use eip155:<chainId> or one of ${Object.keys(NETWORK_NAMES).join(', ')}` });
+          else out.push(network);
+        }
+        return out;
+      }),
+    allowedAssets: z
+      .string()
+      .default('USDC')
+      .transform((v) => v.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean))
+      .refine((list) => list.every((a) => a === 'USDC' || a === 'EURC'), 'only USDC and EURC are supported')
+      .transform((list) => list as ('USDC' | 'EURC')[]),
+    allowedPayees: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
+      .refine((list) => list.every((a) => /^0x[0-9a-f]{40}$/.test(a)), 'must be 0x-prefixed 40-hex-digit addresses, comma separated'),
     workflowWaitSeconds: intInRange(1, 55).default(45),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     toolsets: z
@@ -146,7 +199,7 @@ export function loadConfig(flags: Partial<Record<SettingName, string>>, env: Nod
 }
 
 export interface CliInvocation {
-  command: 'serve' | 'sandbox' | 'demo' | 'help' | 'version';
+  command: 'serve' | 'sandbox' | 'demo' | 'doctor' | 'help' | 'version';
   flags: Partial<Record<SettingName, string>>;
   sandboxPort?: string;
 }
@@ -177,7 +230,8 @@ export function parseCli(argv: string[]): CliInvocation {
   if (sub === undefined || sub === 'serve') return { command: 'serve', flags };
   if (sub === 'sandbox') return { command: 'sandbox', flags, ...(flags.port !== undefined ? { sandboxPort: flags.port } : {}) };
   if (sub === 'demo') return { command: 'demo', flags };
-  throw new ConfigError(`Unknown command "${sub}". Commands: serve (default), sandbox, demo. Run agentpmt-mcp --help.`);
+  if (sub === 'doctor') return { command: 'doctor', flags };
+  throw new ConfigError(`Unknown command "${sub}". Commands: serve (default), sandbox, demo, doctor. Run agentpmt-mcp --help.`);
 }
 
 /** Values that must never appear in any output; the logger and error renderer scrub them. */

@@ -7,6 +7,11 @@ import { execute } from './engine/executor.js';
 import { HttpClient } from './engine/http-client.js';
 import { WalletManager } from './wallet/manager.js';
 import { SessionNonces } from './wallet/session.js';
+import path from 'node:path';
+import { QuoteBook } from './payments/approval.js';
+import { PaymentLedger } from './payments/ledger.js';
+import { policyFromConfig } from './payments/policy.js';
+import type { PaymentServices, ElicitAnswer } from './engine/context.js';
 import { VERSION } from './version.js';
 
 export interface SharedRuntime {
@@ -14,6 +19,7 @@ export interface SharedRuntime {
   http: HttpClient;
   wallet: WalletManager;
   sessions: SessionNonces;
+  payments: PaymentServices;
 }
 
 /** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
@@ -24,7 +30,17 @@ export function createSharedRuntime(config: Config): SharedRuntime & { close(): 
     http,
     wallet: new WalletManager(config),
     sessions: new SessionNonces(http, config.webUrl),
+    payments: paymentServices(config),
     close: () => http.close(),
+  };
+}
+
+function paymentServices(config: Config): PaymentServices {
+  let opened: Promise<PaymentLedger> | undefined;
+  return {
+    policy: policyFromConfig(config),
+    quotes: new QuoteBook(),
+    ledger: () => (opened ??= PaymentLedger.open(path.join(config.home, 'payments.jsonl'))),
   };
 }
 
@@ -57,7 +73,14 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
             .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, message, ...(total !== undefined ? { total } : {}) } })
             .catch(() => undefined); // a client that went away must not fail the call
         };
-        return execute(decl, args as Record<string, unknown>, { ...shared, instance, signal: extra.signal, progress });
+        // Elicitation only where the client declared it (Claude Desktop does not): otherwise payments use quotes.
+        const elicit = server.server.getClientCapabilities()?.elicitation
+          ? async (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }): Promise<ElicitAnswer> => {
+              const r = await server.server.elicitInput({ message, requestedSchema: requestedSchema as never }, { signal: extra.signal });
+              return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
+            }
+          : undefined;
+        return execute(decl, args as Record<string, unknown>, { ...shared, instance, signal: extra.signal, progress, ...(elicit ? { elicit } : {}) });
       },
     );
   }

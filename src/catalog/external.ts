@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { pathSegment } from './fields.js';
-import { defineEndpoint } from './types.js';
+import { defineEndpoint, type AnyDeclaration } from './types.js';
+import { normalizePlatformError, ToolFailureError } from '../engine/errors.js';
+import { requestFor } from '../engine/executor.js';
+import { okResult } from '../engine/results.js';
+import { paymentSummary, sendWithX402, unsettledFailure } from '../payments/payer.js';
 
 const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
@@ -15,6 +19,64 @@ const socialPost = z
     posted_at: z.string().datetime({ offset: true }).optional().describe('When it was posted, ISO-8601 (e.g. 2026-11-23T10:00:00Z).'),
   })
   .strict();
+
+const invokeDeclaration: AnyDeclaration = defineEndpoint({
+  name: 'marketplace_invoke',
+  title: 'Call a marketplace tool',
+  description: `Run one action of a marketplace product. Get the product slug, action slug, parameter schema and price from marketplace_list first. payment: "credits" (default) pays from the wallet's prepaid credits (see credits_balance); "x402" pays this one call on-chain from the wallet, within the user's spend policy; "auto" uses credits and falls back to x402 when credits are short. A price above the approval threshold needs the user's OK: either the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
+  toolset: 'marketplace',
+  method: 'POST',
+  origin: 'web',
+  path: '/api/external/tools/{product}/actions/{action}/invoke',
+  auth: 'wallet',
+  signing: { shape: 'invoke', productArg: 'product', actionArg: 'action', parametersArg: 'parameters' },
+  input: {
+    product: pathSegment('The product slug from marketplace_list.'),
+    action: pathSegment('The action slug from marketplace_list.'),
+    parameters: z.record(z.string(), z.unknown()).default({}).describe("The action's parameters, as its schema in marketplace_list declares."),
+    payment: z.enum(['credits', 'x402', 'auto']).default('credits').describe('How to pay: credits (default), x402 (on-chain, this call only) or auto (credits, else x402).'),
+    max_price_usd: z.number().positive().max(10_000).optional().describe('Refuse to pay more than this many USD for this call (x402).'),
+    quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval; pays exactly that quote.'),
+  },
+  run: async (args, ctx) => {
+    const base = { product: args.product, action: args.action, parameters: args.parameters };
+    if (args.payment !== 'x402') {
+      try {
+        const res = await requestFor(invokeDeclaration, base, ctx);
+        return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${args.product}/${args.action} ran, paid with credits.`);
+      } catch (err) {
+        const short = err instanceof ToolFailureError && err.failure.status === 402;
+        if (!(short && args.payment === 'auto')) throw err;
+      }
+    }
+    const outcome = await sendWithX402(
+      {
+        kind: 'tool_invoke',
+        description: `marketplace tool ${args.product}/${args.action}`,
+        origin: ctx.config.webUrl,
+        path: `/api/external/tools/${encodeURIComponent(args.product)}/actions/${encodeURIComponent(args.action)}/invoke`,
+        // Direct x402 sends the action's parameters as the raw body (contracts §4).
+        body: JSON.stringify(args.parameters),
+        ...(args.quote_id ? { quoteId: args.quote_id } : {}),
+        ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
+      },
+      ctx,
+    );
+    if (outcome.approval) return outcome.approval;
+    const res = outcome.res;
+    if (!outcome.payment) {
+      if (!res || res.status >= 400) throw new ToolFailureError(normalizePlatformError(res?.status ?? 502, res?.json ?? res?.text));
+      return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'nothing' }, `${args.product}/${args.action} ran without asking for payment.`);
+    }
+    if (outcome.payment.status !== 'settled') throw unsettledFailure(outcome.payment, res);
+    const p = paymentSummary(outcome.payment);
+    return okResult(
+      { ...((res?.json ?? {}) as Record<string, unknown>), paid_with: 'x402', payment: p },
+      `${args.product}/${args.action} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`,
+    );
+  },
+  annotations: write,
+});
 
 export const externalEndpoints = [
   defineEndpoint({
@@ -108,23 +170,7 @@ export const externalEndpoints = [
     query: ['query', 'categories', 'page', 'page_size'],
     annotations: readOnly,
   }),
-  defineEndpoint({
-    name: 'marketplace_invoke',
-    title: 'Call a marketplace tool',
-    description: `Run one action of a marketplace product, paid from the wallet's prepaid credits (see credits_balance). Get the product slug, action slug, parameter schema and price from marketplace_list first. Answers 402 when credits are short. ${SIGNED}`,
-    toolset: 'marketplace',
-    method: 'POST',
-    origin: 'web',
-    path: '/api/external/tools/{product}/actions/{action}/invoke',
-    auth: 'wallet',
-    signing: { shape: 'invoke', productArg: 'product', actionArg: 'action', parametersArg: 'parameters' },
-    input: {
-      product: pathSegment('The product slug from marketplace_list.'),
-      action: pathSegment('The action slug from marketplace_list.'),
-      parameters: z.record(z.string(), z.unknown()).default({}).describe("The action's parameters, as its schema in marketplace_list declares."),
-    },
-    annotations: write,
-  }),
+  invokeDeclaration,
   defineEndpoint({
     name: 'workflows_list',
     title: 'Browse public workflows',

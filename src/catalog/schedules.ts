@@ -40,7 +40,7 @@ export const scheduleEndpoints = [
     input: {
       limit: z.number().int().min(1).max(100).optional().describe('Maximum occurrences to claim (default: the platform decides).'),
       as_of: z.string().datetime({ offset: true }).optional().describe('ISO-8601 time to evaluate "due" at (default: now).'),
-      lease_seconds: z.number().int().min(10).max(86_400).optional().describe('How long the claim lasts before others may take it.'),
+      lease_seconds: z.number().int().min(1).max(86_400).optional().describe('How long the claim lasts before others may take it.'),
       request_id: z.string().min(1).max(200).optional().describe('Idempotency key; generated when absent, so a retried claim returns the same items.'),
     },
     idempotencyKey: 'request_id',

@@ -91,6 +91,10 @@ export interface Sandbox {
   grantWalletCredits(address: string, credits: number): void;
   /** A wallet's external-API credit balance (initialWalletCredits for a wallet never seen). */
   walletBalance(address: string): number;
+  /** Forgets every issued session nonce, as a platform restart would: the next signed call meets NONCE_INVALID. */
+  forgetNonces(): void;
+  /** The mnemonics agentaddress has handed out (test-only: to prove none leaks from the client). */
+  issuedMnemonics(): string[];
   requests: SandboxRequestRecord[];
   addFault(f: SandboxFault): void;
   clearFaults(): void;
@@ -416,6 +420,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     walletBalance(address: string) {
       assertAddress(address, "walletBalance");
       return walletBalance(state.external, address);
+    },
+    forgetNonces() {
+      state.external.nonces.clear();
+    },
+    issuedMnemonics() {
+      return [...state.external.issuedMnemonics];
     },
     requests,
     addFault(f: SandboxFault) {

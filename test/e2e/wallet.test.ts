@@ -238,7 +238,7 @@ describe('bad wallet settings: a clear error naming the setting, the server keep
 
   it.each([
     ['an invalid key', { AGENTPMT_PRIVATE_KEY: '0xnot-a-key' }, 'invalid_private_key', 'AGENTPMT_PRIVATE_KEY'],
-    ['a wrong passphrase', { AGENTPMT_KEYSTORE_PASSWORD: 'wrong' }, 'keystore_wrong_password', 'AGENTPMT_KEYSTORE_PASSWORD'],
+    ['a wrong passphrase', { AGENTPMT_KEYSTORE_PASSWORD: 'definitely-not-it' }, 'keystore_wrong_password', 'AGENTPMT_KEYSTORE_PASSWORD'],
     ['a missing passphrase', {}, 'keystore_password_missing', 'AGENTPMT_KEYSTORE_PASSWORD'],
     ['a corrupt keystore', { AGENTPMT_KEYSTORE_PASSWORD: 'pw', corrupt: '1' }, 'keystore_corrupt', 'AGENTPMT_KEYSTORE'],
     ['an unreadable keystore', { AGENTPMT_KEYSTORE_PASSWORD: 'pw', unreadable: '1' }, 'keystore_unreadable', 'AGENTPMT_KEYSTORE'],

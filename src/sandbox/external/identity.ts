@@ -31,5 +31,6 @@ export function createAgentAddress(ctx: RequestContext): SandboxResponse {
     return json(500, gatewayBody(ctx, "Internal Server Error", "Wallet derivation failed.", "AGENT_ADDRESS_DERIVATION_FAILED", { details: { reason: "no private key derived" } }));
   }
   ext.agentAddressIssuedAt.set(ip, now);
+  ext.issuedMnemonics.push(mnemonic);
   return json(200, { success: true, data: { evmAddress: account.address, evmPrivateKey: bytesToHex(key), mnemonic } });
 }

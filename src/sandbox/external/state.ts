@@ -76,6 +76,8 @@ export class ExternalState {
   /** `${jobId}\n${wallet}` → the wallet's latest reservation of that job. */
   readonly reservations = new Map<string, ReservationRecord>();
   readonly workflowSessions = new Map<string, WorkflowSessionRecord>();
+  /** Every mnemonic handed out, so tests can prove none of them leaks from the client. */
+  readonly issuedMnemonics: string[] = [];
   /** Mutated in place (never replaced), so `sandbox.external` can expose it live. */
   readonly counters: ExternalCounters = { sessionFetches: 0, verifiedRequests: 0, replayedRequestIds: 0, invocations: 0 };
 
@@ -87,6 +89,7 @@ export class ExternalState {
     this.agentAddressIssuedAt.clear();
     this.reservations.clear();
     this.workflowSessions.clear();
+    this.issuedMnemonics.length = 0;
     this.counters.sessionFetches = 0;
     this.counters.verifiedRequests = 0;
     this.counters.replayedRequestIds = 0;
