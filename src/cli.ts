@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
 import { log } from './log.js';
 import { createMcpServer, createSharedRuntime } from './server.js';
@@ -26,6 +28,7 @@ function helpText(): string {
 
 async function serve(config: Config): Promise<void> {
   const shared = createSharedRuntime(config);
+  void reconcileAtStart(shared);
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
     await serveStdio(createMcpServer(shared));
@@ -49,6 +52,22 @@ async function serve(config: Config): Promise<void> {
   log.info('shutting down: finishing in-flight requests');
   await running.close();
   await shared.close();
+}
+
+/**
+ * Payments a previous run left pending or unknown (crash, lost answer) are
+ * resolved in the background by resending their own signed envelopes.
+ */
+async function reconcileAtStart(shared: ReturnType<typeof createSharedRuntime>): Promise<void> {
+  const file = path.join(shared.config.home, 'payments.jsonl');
+  if (!existsSync(file)) return;
+  try {
+    const { reconcilePayments } = await import('./payments/payer.js');
+    const done = await reconcilePayments(shared);
+    if (done.length) log.info('reconciled unresolved payments', { payments: done.map((p) => ({ id: p.id, status: p.status })) });
+  } catch (err) {
+    log.error('payment reconciliation failed; it will be retried on the next call for the same request', { error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { accountEndpoints } from './account.js';
 import { embedEndpoints } from './embed.js';
 import { externalEndpoints } from './external.js';
 import { identityEndpoints } from './identity.js';
+import { paymentEndpoints } from './payments.js';
 import { platformEndpoints } from './platform.js';
 import type { AnyDeclaration } from './types.js';
 import { scheduleEndpoints } from './schedules.js';
@@ -18,4 +19,5 @@ export const catalog: readonly AnyDeclaration[] = [
   ...embedEndpoints,
   ...identityEndpoints,
   ...externalEndpoints,
+  ...paymentEndpoints,
 ];
