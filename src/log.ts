@@ -5,6 +5,13 @@ const SECRET_KEY = /(token|secret|password|passphrase|mnemonic|private[_-]?key|a
 const REDACTED = '[redacted]';
 
 type Sink = (line: string) => void;
+export interface LogEntry {
+  t: string;
+  level: Exclude<LogLevel, 'silent'>;
+  msg: string;
+  [k: string]: unknown;
+}
+type Listener = (entry: LogEntry) => void;
 
 /**
  * One structured, levelled logger writing to stderr: stdout belongs to MCP in
@@ -16,6 +23,13 @@ class Logger {
   private level: LogLevel = 'info';
   private secrets: string[] = [];
   private sink: Sink = (line) => process.stderr.write(line + '\n');
+  private readonly listeners = new Set<Listener>();
+
+  /** Also hands every emitted (already redacted) entry to `fn`; returns the unsubscribe function. */
+  addListener(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   setLevel(level: LogLevel): void {
     this.level = level;
@@ -51,8 +65,9 @@ class Logger {
 
   log(level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < ORDER[this.level]) return;
-    const entry = { t: new Date().toISOString(), level, msg: this.scrub(msg), ...(fields ? (this.redact(fields) as object) : {}) };
+    const entry: LogEntry = { t: new Date().toISOString(), level, msg: this.scrub(msg), ...(fields ? (this.redact(fields) as object) : {}) };
     this.sink(JSON.stringify(entry));
+    for (const fn of this.listeners) fn(entry);
   }
   debug(msg: string, fields?: Record<string, unknown>): void {
     this.log('debug', msg, fields);

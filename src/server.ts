@@ -1,5 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { selectTools } from './toolsets.js';
+import { catalog } from './catalog/index.js';
+import { forwardLogs, registerHostExtras } from './host-extras.js';
 import type { AnyDeclaration } from './catalog/types.js';
 import type { Config } from './config.js';
 import type { RuntimeContext } from './engine/context.js';
@@ -58,9 +60,12 @@ const INSTRUCTIONS = [
 export function createMcpServer(shared: SharedRuntime, declarations: readonly AnyDeclaration[] = selectTools(shared.config)): McpServer {
   const server = new McpServer(
     { name: 'agentpmt-mcp', title: 'AgentPMT', version: VERSION },
-    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { logging: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
   );
   const instance: RuntimeContext['instance'] = {};
+  registerHostExtras(server, { ...shared, instance }, declarations, catalog);
+  const stopForwarding = forwardLogs(server);
+  server.server.onclose = () => stopForwarding();
   for (const decl of declarations) {
     server.registerTool(
       decl.name,

@@ -36,6 +36,8 @@ export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string | unde
 
 export interface Connected {
   client: Client;
+  /** The server's process id, for stdio connections (crash tests kill it). */
+  pid?: number | null;
   stderr: () => string;
   close: () => Promise<void>;
 }
@@ -55,11 +57,11 @@ export async function connectStdio(env: Record<string, string>): Promise<Connect
   });
   const client = new Client({ name: 'agentpmt-test', version: '1.0.0' });
   await client.connect(transport);
-  return { client, stderr: () => err, close: () => client.close() };
+  return { client, pid: transport.pid, stderr: () => err, close: () => client.close() };
 }
 
 /** An SDK Client over Streamable HTTP against an in-process server built from the same env. */
-export async function connectHttp(env: Record<string, string>): Promise<Connected & { server: RunningHttpServer }> {
+export async function connectHttp(env: Record<string, string>, makeClient: () => Client = () => new Client({ name: 'agentpmt-test', version: '1.0.0' })): Promise<Connected & { server: RunningHttpServer }> {
   const config = loadConfig({ port: '0' }, env);
   // In-process server: its log lines go to the captured output too, so secrets checks cover them.
   log.setLevel(config.logLevel);
@@ -77,7 +79,7 @@ export async function connectHttp(env: Record<string, string>): Promise<Connecte
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
     ...(config.httpToken ? { requestInit: { headers: { authorization: `Bearer ${config.httpToken}` } } } : {}),
   });
-  const client = new Client({ name: 'agentpmt-test', version: '1.0.0' });
+  const client = makeClient();
   await client.connect(transport);
   return {
     client,
