@@ -13,6 +13,7 @@ import path from 'node:path';
 import { QuoteBook } from './payments/approval.js';
 import { PaymentLedger } from './payments/ledger.js';
 import { policyFromConfig } from './payments/policy.js';
+import { MarketplaceCache } from './marketplace/catalog-cache.js';
 import type { PaymentServices, ElicitAnswer } from './engine/context.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +23,7 @@ export interface SharedRuntime {
   wallet: WalletManager;
   sessions: SessionNonces;
   payments: PaymentServices;
+  market: MarketplaceCache;
 }
 
 /** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
@@ -33,6 +35,10 @@ export function createSharedRuntime(config: Config): SharedRuntime & { close(): 
     wallet: new WalletManager(config),
     sessions: new SessionNonces(http, config.webUrl),
     payments: paymentServices(config),
+    market: new MarketplaceCache(
+      () => catalog.find((d) => d.name === 'marketplace_list')!,
+      () => catalog.find((d) => d.name === 'account_products_list')!,
+    ),
     close: () => http.close(),
   };
 }

@@ -5,6 +5,7 @@ import { normalizePlatformError, ToolFailureError } from '../engine/errors.js';
 import { requestFor } from '../engine/executor.js';
 import { okResult } from '../engine/results.js';
 import { paymentSummary, sendWithX402, unsettledFailure } from '../payments/payer.js';
+import { checkInvocation } from './marketplace.js';
 
 const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
@@ -23,7 +24,7 @@ const socialPost = z
 const invokeDeclaration: AnyDeclaration = defineEndpoint({
   name: 'marketplace_invoke',
   title: 'Call a marketplace tool',
-  description: `Run one action of a marketplace product. Get the product slug, action slug, parameter schema and price from marketplace_list first. payment: "credits" (default) pays from the wallet's prepaid credits (see credits_balance); "x402" pays this one call on-chain from the wallet, within the user's spend policy; "auto" uses credits and falls back to x402 when credits are short. A price above the approval threshold needs the user's OK: either the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
+  description: `Run one action of a marketplace product. Find the product with marketplace_search and its parameters and price with marketplace_describe first; parameters are checked against the action's schema before anything is sent or paid. payment: "credits" (default) pays from the wallet's prepaid credits (see credits_balance); "x402" pays this one call on-chain from the wallet, within the user's spend policy; "auto" uses credits and falls back to x402 when credits are short. A price above the approval threshold needs the user's OK: either the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
   toolset: 'marketplace',
   method: 'POST',
   origin: 'web',
@@ -39,6 +40,7 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
     quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval; pays exactly that quote.'),
   },
   run: async (args, ctx) => {
+    await checkInvocation(ctx, args.product, args.action, args.parameters);
     const base = { product: args.product, action: args.action, parameters: args.parameters };
     if (args.payment !== 'x402') {
       try {

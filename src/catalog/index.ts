@@ -2,6 +2,7 @@ import { accountEndpoints } from './account.js';
 import { embedEndpoints } from './embed.js';
 import { externalEndpoints } from './external.js';
 import { identityEndpoints } from './identity.js';
+import { marketplaceEndpoints } from './marketplace.js';
 import { paymentEndpoints } from './payments.js';
 import { platformEndpoints } from './platform.js';
 import type { AnyDeclaration } from './types.js';
@@ -18,6 +19,7 @@ export const catalog: readonly AnyDeclaration[] = [
   ...scheduleEndpoints,
   ...embedEndpoints,
   ...identityEndpoints,
+  ...marketplaceEndpoints,
   ...externalEndpoints,
   ...paymentEndpoints,
 ];

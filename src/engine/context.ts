@@ -5,6 +5,7 @@ import type { SessionNonces } from '../wallet/session.js';
 import type { QuoteBook } from '../payments/approval.js';
 import type { PaymentLedger } from '../payments/ledger.js';
 import type { SpendPolicy } from '../payments/policy.js';
+import type { MarketplaceCache } from '../marketplace/catalog-cache.js';
 
 export interface ElicitAnswer {
   action: 'accept' | 'decline' | 'cancel';
@@ -27,6 +28,7 @@ export interface RuntimeContext {
   wallet: WalletManager;
   sessions: SessionNonces;
   payments: PaymentServices;
+  market: MarketplaceCache;
   /** Asks the user through MCP elicitation; absent when the client cannot. */
   elicit?: (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }) => Promise<ElicitAnswer>;
   signal?: AbortSignal;

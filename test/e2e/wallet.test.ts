@@ -114,8 +114,14 @@ describe.each<TransportKind>(['stdio', 'http'])('wallet-signed tools over %s', (
     expect(poor.isError).toBe(true);
     expect(errorOf(poor).status).toBe(402);
     expect(sandbox.walletBalance(vectors.address)).toBe(mid);
+    const invokesBefore = sandbox.requests.filter((q) => q.path.endsWith('/invoke')).length;
     const unknown = await call(conn.client, 'marketplace_invoke', { product: 'no-such-product', action: 'x', parameters: {} });
-    expect(errorOf(unknown).status).toBe(404);
+    expect(errorOf(unknown).code).toBe('unknown_product');
+    const badParams = await call(conn.client, 'marketplace_invoke', { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: { repeat: 'many', bogus: 1 } });
+    expect(errorOf(badParams).code).toBe('invalid_parameters');
+    expect(badParams.text).toContain('parameters.repeat');
+    expect(badParams.text).toContain('parameters.bogus');
+    expect(sandbox.requests.filter((q) => q.path.endsWith('/invoke')).length).toBe(invokesBefore);
   });
 
   it('the workflow session story: list → start → fetch → active → end', async () => {
