@@ -102,7 +102,7 @@ function outcomeDetails(run: RunRecord, status: RunStatus): Pick<RunJson, "respo
       return {
         response_text: null,
         error_code: "workflow_execution_failed",
-        error_message: `Simulated failure: the sandbox workflow "${run.workflowName}" always fails after running.`,
+        error_message: `Simulated failure: the sandbox run of "${run.workflowName}" failed after running.`,
       };
     case "setup_required":
       return {
@@ -145,6 +145,31 @@ export function runJson(run: RunRecord, now: number): RunJson {
     cancel_request_id: run.cancel?.requestId ?? null,
     cancel_reason: run.cancel?.reason ?? null,
   };
+}
+
+/** A callback the platform would have POSTed to a run's callback_url. */
+export interface CallbackRecord {
+  run_id: string;
+  url: string;
+  status: string;
+  /** When the run reached its terminal state (ms), which is when the callback went out. */
+  at: number;
+}
+
+/**
+ * The callback deliveries so far: one per run that has a callback_url and is terminal at `now`,
+ * in delivery order. Like run status this is derived, not stored: the sandbox never calls out,
+ * and a run reaches its terminal state exactly once, so each run appears exactly once.
+ */
+export function callbackDeliveries(runs: Iterable<RunRecord>, now: number): CallbackRecord[] {
+  const out: CallbackRecord[] = [];
+  for (const run of runs) {
+    if (run.callbackUrl === null) continue;
+    const t = timeline(run, now);
+    if (!isTerminal(t.status) || t.finishedAt === null) continue;
+    out.push({ run_id: run.runId, url: run.callbackUrl, status: "delivered", at: t.finishedAt });
+  }
+  return out.sort((a, b) => a.at - b.at || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
 }
 
 export function runSummaryJson(run: RunRecord, now: number): RunSummaryJson {

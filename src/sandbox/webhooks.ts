@@ -8,6 +8,20 @@ import type { SandboxState } from "./state.js";
 const MAX_REQUEST_ID_LENGTH = 255;
 const MAX_CANCEL_REASON_LENGTH = 500;
 
+/**
+ * Sandbox-only test knobs, read from `request_metadata` of a trigger (and echoed back like any
+ * other metadata, as the platform would):
+ * - `sandbox_duration_ms` (number, 0..600000): this run takes that long from trigger to its
+ *   terminal state, instead of runDurationMs (or the slow workflow's fixed duration). Time
+ *   queued is min(queuedMs, duration); 0 makes the run terminal at once.
+ * - `sandbox_outcome` ("completed" | "failed" | "setup_required"): the terminal status of this
+ *   run, whatever the workflow's own behaviour.
+ * Together they let tests create runs of any duration and outcome on any triggerable workflow.
+ * A knob with a wrong type or range is refused with 400 invalid_payload so a typo fails loudly.
+ */
+const MAX_SANDBOX_DURATION_MS = 600_000;
+const RUN_OUTCOMES: readonly RunOutcome[] = ["completed", "failed", "setup_required"];
+
 function fail(status: number, error: string, message: string, data?: Record<string, unknown>): HttpError {
   return new HttpError(json(status, { success: false, error, message, ...(data ? { data } : {}) }));
 }
@@ -49,6 +63,22 @@ interface TriggerPayload {
   requestId: string | null;
   callbackUrl: string | null;
   requestMetadata: Record<string, unknown>;
+  /** sandbox_duration_ms knob, if given. */
+  durationMs: number | null;
+  /** sandbox_outcome knob, if given. */
+  outcome: RunOutcome | null;
+}
+
+function sandboxKnobs(metadata: Record<string, unknown>): Pick<TriggerPayload, "durationMs" | "outcome"> {
+  const duration = metadata.sandbox_duration_ms;
+  if (duration !== undefined && (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0 || duration > MAX_SANDBOX_DURATION_MS)) {
+    throw fail(400, "invalid_payload", `'request_metadata.sandbox_duration_ms' (sandbox knob) must be a number from 0 to ${MAX_SANDBOX_DURATION_MS}.`);
+  }
+  const outcome = metadata.sandbox_outcome;
+  if (outcome !== undefined && !(typeof outcome === "string" && (RUN_OUTCOMES as readonly string[]).includes(outcome))) {
+    throw fail(400, "invalid_payload", `'request_metadata.sandbox_outcome' (sandbox knob) must be one of ${RUN_OUTCOMES.join(", ")}.`);
+  }
+  return { durationMs: duration === undefined ? null : duration, outcome: outcome === undefined ? null : (outcome as RunOutcome) };
 }
 
 function parseTrigger(body: Record<string, unknown>): TriggerPayload {
@@ -80,11 +110,13 @@ function parseTrigger(body: Record<string, unknown>): TriggerPayload {
     throw fail(400, "invalid_payload", "'request_metadata' must be a JSON object.");
   }
 
+  const requestMetadata = isPlainObject(metadata) ? metadata : {};
   return {
     prompt,
     requestId: requestId ?? null,
     callbackUrl: callback ?? null,
-    requestMetadata: isPlainObject(metadata) ? metadata : {},
+    requestMetadata,
+    ...sandboxKnobs(requestMetadata),
   };
 }
 
@@ -154,7 +186,7 @@ function triggerRun(ctx: RequestContext): SandboxResponse {
 
 function createRun(state: SandboxState, workflow: CatalogWorkflow, payload: TriggerPayload): RunRecord {
   const { runDurationMs, queuedMs, slowRunDurationMs } = state.config;
-  const duration = workflow.behavior === "slow" ? slowRunDurationMs : runDurationMs;
+  const duration = payload.durationMs ?? (workflow.behavior === "slow" ? slowRunDurationMs : runDurationMs);
   const createdAt = state.now();
   const run: RunRecord = {
     runId: state.ids.next(),
@@ -167,7 +199,7 @@ function createRun(state: SandboxState, workflow: CatalogWorkflow, payload: Trig
     createdAt,
     startsAt: createdAt + Math.min(queuedMs, duration),
     endsAt: createdAt + duration,
-    outcome: outcomeOf(workflow),
+    outcome: payload.outcome ?? outcomeOf(workflow),
     cancel: null,
   };
   state.runs.set(run.runId, run);
