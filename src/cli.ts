@@ -29,6 +29,10 @@ function helpText(): string {
 async function serve(config: Config): Promise<void> {
   const shared = createSharedRuntime(config);
   void reconcileAtStart(shared);
+  if (config.pin.length) {
+    const { resolvePins } = await import('./marketplace/pins.js');
+    shared.pins = await resolvePins({ ...shared, instance: {}, progress: async () => undefined }, config.pin);
+  }
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
     await serveStdio(createMcpServer(shared));

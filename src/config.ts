@@ -39,6 +39,7 @@ export const SETTINGS = {
   logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
   toolsets: { env: 'AGENTPMT_TOOLSETS', flag: 'toolsets', doc: 'comma-separated toolsets to enable, "default" or "all" (default: default)' },
   tools: { env: 'AGENTPMT_TOOLS', flag: 'tools', doc: 'comma-separated single tools to enable on top of the toolsets' },
+  pin: { env: 'AGENTPMT_PIN', flag: 'pin', doc: 'marketplace actions to expose as their own tools: product/action, comma separated' },
   readOnly: { env: 'AGENTPMT_READ_ONLY', flag: 'read-only', doc: 'only expose read-only tools (true/false); overrides everything else', boolean: true },
 } as const satisfies Record<string, { env: string; flag: string; doc: string; secret?: boolean; boolean?: boolean }>;
 
@@ -146,6 +147,11 @@ export const configSchema = z
       .string()
       .default('')
       .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)),
+    pin: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+      .refine((list) => list.every((p) => /^[^/\s]+\/[^/\s]+$/.test(p)), 'each pin must look like product/action (slugs), comma separated'),
     readOnly: z
       .string()
       .default('false')

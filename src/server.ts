@@ -14,6 +14,11 @@ import { QuoteBook } from './payments/approval.js';
 import { PaymentLedger } from './payments/ledger.js';
 import { policyFromConfig } from './payments/policy.js';
 import { MarketplaceCache } from './marketplace/catalog-cache.js';
+import type { PinnedAction } from './marketplace/pins.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerRequest, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 import type { PaymentServices, ElicitAnswer } from './engine/context.js';
 import { VERSION } from './version.js';
 
@@ -24,6 +29,8 @@ export interface SharedRuntime {
   sessions: SessionNonces;
   payments: PaymentServices;
   market: MarketplaceCache;
+  /** Marketplace actions pinned as their own tools (AGENTPMT_PIN), resolved at start-up. */
+  pins?: readonly PinnedAction[];
 }
 
 /** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
@@ -72,28 +79,40 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
   registerHostExtras(server, { ...shared, instance }, declarations, catalog);
   const stopForwarding = forwardLogs(server);
   server.server.onclose = () => stopForwarding();
+  const handler = (decl: AnyDeclaration, mapArgs: (args: Record<string, unknown>) => Record<string, unknown> = (a) => a) =>
+    (args: Record<string, unknown>, extra: Extra) => {
+      const token = extra._meta?.progressToken;
+      const progress = async (value: number, message: string, total?: number) => {
+        if (token === undefined) return;
+        await extra
+          .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, message, ...(total !== undefined ? { total } : {}) } })
+          .catch(() => undefined); // a client that went away must not fail the call
+      };
+      // Elicitation only where the client declared it (Claude Desktop does not): otherwise payments use quotes.
+      const elicit = server.server.getClientCapabilities()?.elicitation
+        ? async (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }): Promise<ElicitAnswer> => {
+            const r = await server.server.elicitInput({ message, requestedSchema: requestedSchema as never }, { signal: extra.signal });
+            return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
+          }
+        : undefined;
+      return execute(decl, mapArgs(args), { ...shared, instance, signal: extra.signal, progress, ...(elicit ? { elicit } : {}) });
+    };
   for (const decl of declarations) {
     server.registerTool(
       decl.name,
       { title: decl.title, description: decl.description, inputSchema: decl.input, annotations: { title: decl.title, ...decl.annotations } },
-      (args, extra) => {
-        const token = extra._meta?.progressToken;
-        const progress = async (value: number, message: string, total?: number) => {
-          if (token === undefined) return;
-          await extra
-            .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, message, ...(total !== undefined ? { total } : {}) } })
-            .catch(() => undefined); // a client that went away must not fail the call
-        };
-        // Elicitation only where the client declared it (Claude Desktop does not): otherwise payments use quotes.
-        const elicit = server.server.getClientCapabilities()?.elicitation
-          ? async (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }): Promise<ElicitAnswer> => {
-              const r = await server.server.elicitInput({ message, requestedSchema: requestedSchema as never }, { signal: extra.signal });
-              return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
-            }
-          : undefined;
-        return execute(decl, args as Record<string, unknown>, { ...shared, instance, signal: extra.signal, progress, ...(elicit ? { elicit } : {}) });
-      },
+      (args, extra) => handler(decl)(args as Record<string, unknown>, extra),
     );
+  }
+  const invoke = catalog.find((d) => d.name === 'marketplace_invoke');
+  if (invoke && !shared.config.readOnly) {
+    for (const pin of shared.pins ?? []) {
+      server.registerTool(
+        pin.name,
+        { title: pin.title, description: pin.description, inputSchema: pin.input as never, annotations: { title: pin.title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } },
+        ((args: Record<string, unknown>, extra: Extra) => handler(invoke, (a) => ({ product: pin.product, action: pin.action, parameters: a, payment: 'credits' }))(args, extra)) as never,
+      );
+    }
   }
   return server;
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { call, connect, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
@@ -97,6 +97,8 @@ describe('schedules: the BYO-agent claim protocol', () => {
     await b?.close();
     await sandbox?.close();
   });
+
+  beforeEach(() => sandbox.reset());
 
   it('lists due occurrences', async () => {
     const due = await call(a.client, 'schedules_due', { limit: 10 });
