@@ -17,8 +17,46 @@ function scrubStructured(value: Record<string, unknown>): Record<string, unknown
   return clean === json ? value : (JSON.parse(clean) as Record<string, unknown>);
 }
 
+/**
+ * Shrinks a JSON value until it serializes under `budget` characters: long
+ * arrays keep their head, long strings are cut, each with a marker saying so.
+ */
+export function trimToBudget(value: unknown, budget: number): { value: unknown; trimmed: boolean } {
+  let trimmed = false;
+  const shrink = (v: unknown, share: number): unknown => {
+    const size = JSON.stringify(v)?.length ?? 0;
+    if (size <= share) return v;
+    trimmed = true;
+    if (typeof v === 'string') return `${v.slice(0, Math.max(0, share - 40))}… [cut ${v.length - share + 40} chars]`;
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      let used = 2;
+      for (const item of v) {
+        const s = JSON.stringify(shrink(item, share / 2)).length + 1;
+        if (used + s > share - 60) break;
+        out.push(shrink(item, share / 2));
+        used += s;
+      }
+      if (out.length < v.length) out.push(`… ${v.length - out.length} more item(s) not shown`);
+      return out;
+    }
+    if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      const per = Math.max(200, share / Math.max(1, entries.length));
+      return Object.fromEntries(entries.map(([k, x]) => [k, shrink(x, per)]));
+    }
+    return v;
+  };
+  const out = shrink(value, budget);
+  return { value: out, trimmed };
+}
+
 export function okResult(structured: Record<string, unknown>, summary: string): CallToolResult {
-  const safe = scrubStructured(structured);
+  const scrubbed = scrubStructured(structured);
+  const { value, trimmed } = trimToBudget(scrubbed, MAX_TEXT_CHARS - 500);
+  const safe = trimmed
+    ? { ...(value as Record<string, unknown>), _truncated: 'This result was too large and was shortened. Ask for a smaller page, a lower limit or fewer fields to see the rest.' }
+    : scrubbed;
   return {
     content: [{ type: 'text', text: truncate(`${log.scrub(summary)}\n${JSON.stringify(safe)}`) }],
     structuredContent: safe,

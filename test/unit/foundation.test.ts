@@ -90,3 +90,18 @@ describe('logger', () => {
     log.setSink((l) => process.stderr.write(l + '\n'));
   });
 });
+
+describe('bounded results', () => {
+  it('no result is over ~20k characters; big lists are cut with a note', async () => {
+    const { okResult } = await import('../../src/engine/results.js');
+    const big = { items: Array.from({ length: 5000 }, (_, i) => ({ id: i, text: 'x'.repeat(50) })), blob: 'y'.repeat(50_000), small: 1 };
+    const r = okResult(big, 'big');
+    const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+    expect(text.length).toBeLessThan(21_000);
+    expect(JSON.stringify(r.structuredContent).length).toBeLessThan(21_000);
+    expect(r.structuredContent?._truncated).toBeTruthy();
+    expect(r.structuredContent?.small).toBe(1);
+    const small = okResult({ a: 1 }, 'small');
+    expect(small.structuredContent).toEqual({ a: 1 });
+  });
+});
