@@ -1,4 +1,4 @@
-import { constants as fsc, promises as fs } from 'node:fs';
+import { constants as fsc, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { ConfigError, loadConfig, SETTINGS, type Config, type SettingName } from './config.js';
@@ -27,8 +27,6 @@ export interface DoctorOptions {
 
 const PRODUCTION = { apiUrl: 'https://api.agentpmt.com', webUrl: 'https://www.agentpmt.com' } as const;
 
-/** The wallet-signed tools, named in the warning when no wallet is set up. */
-const WALLET_TOOLS = 'credits_balance, jobs_*, marketplace_invoke, workflow_session_*';
 
 class Report {
   failures = 0;
@@ -149,9 +147,17 @@ async function probe(agent: Agent, url: string, timeoutMs: number, headers: Reco
   }
 }
 
+/** The wallet-signed tools, named in the warning when no wallet is set up. */
+async function walletTools(): Promise<string> {
+  const { catalog } = await import('./catalog/index.js');
+  const names = catalog.filter((d) => d.auth === 'wallet').map((d) => d.name);
+  return names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
+}
+
 /** Node version against package.json's engines (">=X.Y.Z"). */
 function checkNode(report: Report): void {
-  const wanted = '20.18.1';
+  const engines = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '';
+  const wanted = /(\d+\.\d+\.\d+)/.exec(engines)?.[1] ?? '20.0.0';
   const have = process.versions.node.split('.').map(Number);
   const need = wanted.split('.').map(Number);
   let older = false;
@@ -337,9 +343,9 @@ async function checkWallet(report: Report, config: Config): Promise<void> {
       return;
     }
     if (config.keystorePassword) {
-      report.line('!', `wallet: no keystore at ${file} yet, so the wallet-signed tools (${WALLET_TOOLS}) will not work until the agent calls wallet_create (which writes it there, encrypted with AGENTPMT_KEYSTORE_PASSWORD). Fix: let the agent call wallet_create, or point AGENTPMT_KEYSTORE at an existing keystore.`);
+      report.line('!', `wallet: no keystore at ${file} yet, so the wallet-signed tools (${await walletTools()}) will not work until the agent calls wallet_create (which writes it there, encrypted with AGENTPMT_KEYSTORE_PASSWORD). Fix: let the agent call wallet_create, or point AGENTPMT_KEYSTORE at an existing keystore.`);
     } else {
-      report.line('!', `wallet: none configured (no AGENTPMT_PRIVATE_KEY, no keystore at ${file}), so the wallet-signed tools (${WALLET_TOOLS}) will not work. Fix: set AGENTPMT_KEYSTORE_PASSWORD and let the agent call wallet_create, or point AGENTPMT_KEYSTORE at an existing keystore.`);
+      report.line('!', `wallet: none configured (no AGENTPMT_PRIVATE_KEY, no keystore at ${file}), so the wallet-signed tools (${await walletTools()}) will not work. Fix: set AGENTPMT_KEYSTORE_PASSWORD and let the agent call wallet_create, or point AGENTPMT_KEYSTORE at an existing keystore.`);
     }
     return;
   }
@@ -449,6 +455,12 @@ export async function runDoctor(
   out: DoctorOutput = process.stdout,
   opts: DoctorOptions = {},
 ): Promise<number> {
+  if (out === process.stdout) {
+    // `agentpmt-mcp doctor | head`: a closed pipe is not a crash.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   const report = new Report(out, rawSecrets(flags, env));
   report.plain(`agentpmt-mcp doctor ${VERSION}`);
   const guard = async (what: string, fn: () => Promise<void> | void) => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,8 +45,11 @@ const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'
 const PASSPHRASE = 'correct horse battery staple 42';
 const WRONG_PASSPHRASE = 'definitely-not-the-passphrase-9c1e';
 
+const homes: string[] = [];
+
 async function homeWithKeystore(mode = 0o600): Promise<{ home: string; keystore: string }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-doctor-'));
+  homes.push(home);
   const keystore = path.join(home, 'keystore.json');
   await writeKeystoreFile(keystore, KEY, PASSPHRASE, { n: 4096 });
   chmodSync(keystore, mode);
@@ -60,6 +63,7 @@ describe('agentpmt-mcp doctor', () => {
   });
   afterAll(async () => {
     await sandbox?.close();
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
   });
 
   it('a good configuration against the sandbox: every check passes, says so, exit 0', async () => {

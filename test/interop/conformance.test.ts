@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { sandboxEnv } from '../helpers.js';
-import { binOf, killAll, node22, run, startHttpServer, tempDir, type RunningServer } from './harness.js';
+import { binOf, killAll, node22, removeTempDirs, run, startHttpServer, tempDir, type RunningServer } from './harness.js';
 
 /**
  * The official MCP conformance suite (@modelcontextprotocol/conformance) against our
@@ -12,16 +12,26 @@ import { binOf, killAll, node22, run, startHttpServer, tempDir, type RunningServ
  * Node that runs the tests.
  */
 
-/** Server scenarios that apply to an MCP server with tools and logging, and no prompts, resources or completions. */
-const APPLICABLE = ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'] as const;
+/** Server scenarios that apply to any server with tools, resources, prompts and logging (no completions, no resource subscriptions). */
+const APPLICABLE = [
+  'server-initialize',
+  'ping',
+  'logging-set-level',
+  'tools-list',
+  'resources-list',
+  'prompts-list',
+  'server-sse-multiple-streams',
+  'dns-rebinding-protection',
+] as const;
 
 /**
  * Every other server scenario of the pinned suite, and why it does not apply. The fixture
- * scenarios call tools of the suite's own reference server (test_simple_text,
- * test_image_content, test_reconnection, ...), which an AgentPMT server does not have.
+ * scenarios call tools, resources and prompts of the suite's own reference server
+ * (test_simple_text, test://static-text, test_simple_prompt, test_reconnection, ...),
+ * which an AgentPMT server does not have.
  */
 const NOT_APPLICABLE: Record<string, string> = {
-  'completion-complete': 'no completions capability: the server has no prompts or resource templates to complete',
+  'completion-complete': 'no completions capability (the server declares none; completion/complete is -32601)',
   'tools-call-simple-text': 'calls the fixture tool test_simple_text',
   'tools-call-image': 'calls the fixture tool test_image_content',
   'tools-call-audio': 'calls the fixture tool test_audio_content',
@@ -36,17 +46,15 @@ const NOT_APPLICABLE: Record<string, string> = {
   'elicitation-sep1330-enums': 'calls a fixture elicitation tool (the server never elicits)',
   'json-schema-2020-12': 'lists the fixture tool json_schema_2020_12_tool',
   'server-sse-polling': 'calls the fixture tool test_reconnection (needs resumable streams: an event store)',
-  'resources-list': 'no resources capability',
-  'resources-read-text': 'no resources capability',
-  'resources-read-binary': 'no resources capability',
-  'resources-templates-read': 'no resources capability',
-  'resources-subscribe': 'no resources capability',
-  'resources-unsubscribe': 'no resources capability',
-  'prompts-list': 'no prompts capability',
-  'prompts-get-simple': 'no prompts capability',
-  'prompts-get-with-args': 'no prompts capability',
-  'prompts-get-embedded-resource': 'no prompts capability',
-  'prompts-get-with-image': 'no prompts capability',
+  'resources-read-text': 'reads the fixture resource test://static-text',
+  'resources-read-binary': 'reads the fixture resource test://static-binary',
+  'resources-templates-read': 'reads the fixture template test://template/{id}/data',
+  'resources-subscribe': 'needs resources.subscribe, which the server does not declare (and a fixture resource)',
+  'resources-unsubscribe': 'needs resources.subscribe, which the server does not declare (and a fixture resource)',
+  'prompts-get-simple': 'gets the fixture prompt test_simple_prompt',
+  'prompts-get-with-args': 'gets the fixture prompt test_prompt_with_arguments',
+  'prompts-get-embedded-resource': 'gets the fixture prompt test_prompt_with_embedded_resource',
+  'prompts-get-with-image': 'gets the fixture prompt test_prompt_with_image',
 };
 
 interface Check {
@@ -74,6 +82,7 @@ describe('MCP conformance suite against the Streamable HTTP server', () => {
     await server?.stop();
     await sandbox?.close();
     killAll();
+    removeTempDirs();
   });
 
   it('every server scenario of the pinned suite is classified as applicable or not', async () => {

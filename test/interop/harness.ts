@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, ROOT } from '../helpers.js';
@@ -40,8 +40,18 @@ export function binOf(pkg: string, name: string): string {
   return path.join(dir, rel);
 }
 
+const temps = new Set<string>();
+
+/** A fresh temporary directory, removed by removeTempDirs(). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `agentpmt-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `agentpmt-${prefix}-`));
+  temps.add(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  temps.clear();
 }
 
 export interface RunResult {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/catalog/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { CLI, sandboxEnv } from '../helpers.js';
-import { binOf, killAll, node22, run, tempDir } from './harness.js';
+import { binOf, killAll, node22, removeTempDirs, run, tempDir } from './harness.js';
 
 /**
  * The MCP Inspector's CLI mode (@modelcontextprotocol/inspector --cli) driving our stdio
@@ -34,6 +34,7 @@ describe('MCP Inspector CLI against the stdio server', () => {
   afterAll(async () => {
     await sandbox?.close();
     killAll();
+    removeTempDirs();
   });
 
   /** `mcp-inspector --cli --format json -e K=V ... <node> dist/cli.js <args>`. */
@@ -52,6 +53,19 @@ describe('MCP Inspector CLI against the stdio server', () => {
       expect(t.inputSchema.type, t.name).toBe('object');
       expect(t.description, t.name).toBeTruthy();
       expect(t.annotations, t.name).toBeDefined();
+    }
+  }, 60_000);
+
+  it('lists the resources and the prompts', async () => {
+    for (const [method, key] of [
+      ['resources/list', 'resources'],
+      ['prompts/list', 'prompts'],
+    ] as const) {
+      const r = await inspect(['--method', method]);
+      expect(r.code, `${method}: ${r.stderr}`).toBe(0);
+      const { result } = JSON.parse(r.stdout) as { result: Record<string, { name: string }[]> };
+      expect(result[key]?.length, method).toBeGreaterThan(0);
+      for (const item of result[key]!) expect(item.name, method).toBeTruthy();
     }
   }, 60_000);
 
