@@ -30,6 +30,7 @@ export interface PaidOutcome {
 }
 
 const SEND_ATTEMPTS = 3;
+const RECONCILE_ATTEMPTS = 7; // backoff 0.2 s … 12.8 s, about 25 s in all
 
 const describeChoice = (c: PricedRequirement) => `${formatAmount(c.amount)} ${c.asset.currency} (${c.asset.symbol} on ${CHAIN_NAMES[c.asset.chainId]}) to ${c.payTo}`;
 
@@ -141,13 +142,13 @@ export async function sendWithX402(call: PaidCall, ctx: RuntimeContext): Promise
  * transport failures, and records the outcome. Safe to repeat: one signed
  * authorization can be settled only once.
  */
-export async function deliver(entry: PaymentEntry, ctx: Pick<RuntimeContext, 'http' | 'payments'> & { signal?: AbortSignal }): Promise<PaidOutcome> {
+export async function deliver(entry: PaymentEntry, ctx: Pick<RuntimeContext, 'http' | 'payments'> & { signal?: AbortSignal }, attemptsAllowed = SEND_ATTEMPTS): Promise<PaidOutcome> {
   const ledger = await ctx.payments.ledger();
   const url = new URL(entry.url);
   let attempts = entry.attempts;
   let last: HttpResponse | undefined;
   let lastProblem = 'no answer';
-  for (let i = 0; i < SEND_ATTEMPTS; i++) {
+  for (let i = 0; i < attemptsAllowed; i++) {
     attempts++;
     try {
       last = await ctx.http.request({ origin: url.origin, method: 'POST', path: url.pathname + url.search, body: entry.body, headers: { 'x-payment': entry.envelope }, idempotent: false });
@@ -182,7 +183,8 @@ export async function reconcilePayments(ctx: Pick<RuntimeContext, 'http' | 'paym
   const out: PaymentEntry[] = [];
   for (const e of ledger.unresolved()) {
     log.info('reconciling an unresolved payment', { payment: e.id, status: e.status });
-    const outcome = await deliver(e, ctx);
+    // No caller is waiting here, so be patient: a platform still finishing the first delivery answers 409 for a while.
+    const outcome = await deliver(e, ctx, RECONCILE_ATTEMPTS);
     if (outcome.payment) out.push(outcome.payment);
   }
   return out;

@@ -206,7 +206,7 @@ describe('money under failure', () => {
     sandbox.x402Faults.clear();
     const second = await connectStdio(env);
     try {
-      const until = Date.now() + 10_000;
+      const until = Date.now() + 30_000;
       while (Date.now() < until && [...fold(env.AGENTPMT_HOME!).values()][0]?.status !== 'settled') await new Promise((r) => setTimeout(r, 50));
       const after = [...fold(env.AGENTPMT_HOME!).values()];
       expect(after.map((e) => e.status)).toEqual(['settled']);
