@@ -193,7 +193,8 @@ export function loadConfig(flags: Partial<Record<SettingName, string>>, env: Nod
   for (const [name, s] of Object.entries(SETTINGS)) {
     const fromFlag = flags[name as SettingName];
     const fromEnv = env[s.env];
-    const value = fromFlag ?? fromEnv;
+    // An MCP Bundle host passes an empty optional field through as the literal placeholder: treat it as unset.
+    const value = [fromFlag, fromEnv].map((v) => (v !== undefined && /^\$\{user_config\.[^}]*\}$/.test(v.trim()) ? undefined : v)).find((v) => v !== undefined);
     if (value !== undefined && !(value.trim() === '' && fromFlag === undefined)) raw[name] = value;
   }
   const parsed = configSchema.safeParse(raw);

@@ -14,7 +14,9 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 function firstLine(res: CallToolResult): string {
   const text = res.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
   const lines = text.split('\n');
-  return (res.isError ? lines.slice(0, 2) : lines.slice(0, 1)).join('\n   ').slice(0, 400);
+  // Errors show their "Next step" line; a result that ends its first line with ':' shows what follows (a snippet).
+  const shown = res.isError || lines[0]?.endsWith(':') ? lines.slice(0, 2) : lines.slice(0, 1);
+  return shown.join('\n   ').slice(0, 400);
 }
 
 /**
@@ -22,7 +24,7 @@ function firstLine(res: CallToolResult): string {
  * in-process sandbox, showing what a new user should see, step by step.
  */
 export async function runDemo(): Promise<number> {
-  const sandbox = await startSandbox({ runDurationMs: 1500 });
+  const sandbox = await startSandbox({ runDurationMs: 2500 });
   const home = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-demo-'));
   const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
   const transport = new StdioClientTransport({
@@ -34,6 +36,9 @@ export async function runDemo(): Promise<number> {
       AGENTPMT_WEB_URL: sandbox.url,
       AGENTPMT_BEARER_TOKEN: sandbox.credentials.bearerToken,
       AGENTPMT_HOME: home,
+      // A throwaway passphrase for the demo's throwaway keystore in a temporary directory.
+      AGENTPMT_KEYSTORE_PASSWORD: 'demo-only-passphrase',
+      AGENTPMT_TOOLSETS: 'default,embed',
       AGENTPMT_LOG_LEVEL: 'warn',
     },
     stderr: 'inherit',
@@ -57,46 +62,47 @@ export async function runDemo(): Promise<number> {
     const { tools } = await client.listTools();
     out(`The server offers ${tools.length} tools: ${tools.map((t) => t.name).join(', ')}`);
 
+    out(`\n${bold('The account')} ${dim('(account bearer token)')}`);
     await show('Is the platform up?', 'platform_health');
-    const balance = await show('How many credits does the account have?', 'account_credits_balance');
-    const list = await show('Which tools can the budget use?', 'account_products_list', { page_size: 3 });
-    const first = ((list.structuredContent as { tools?: { product_id: string; display_name?: string; actions?: { name: string }[] }[] }).tools ?? [])[0];
-    if (first) out(dim(`   first tool: ${first.display_name ?? first.product_id} (${first.product_id})`));
-    await show('Call a cheap tool, paid with credits', 'account_products_purchase', {
-      product_id: sandbox.ids.product,
-      action: (await firstActionOf(client, sandbox.ids.product)) ?? 'run',
-      parameters: {},
-    });
-    await show('Credits after the purchase', 'account_credits_balance');
-    void balance;
+    await show('How many credits does the account have?', 'account_credits_balance');
+    await show('Which tools can the budget use?', 'account_products_list', { page_size: 3 });
 
-    const trig = await show('Start a workflow run', 'workflow_run_trigger', { workflow_id: sandbox.ids.workflow, prompt: 'Summarize the status of open orders' });
-    const sc = trig.structuredContent as { request_id?: string; data?: { run?: { run_id?: string } } };
-    const runId = sc.data?.run?.run_id;
-    await show('Retrying with the same request_id does not start a second run', 'workflow_run_trigger', {
-      workflow_id: sandbox.ids.workflow,
-      prompt: 'Summarize the status of open orders',
-      request_id: sc.request_id,
-    });
-    if (runId) {
-      for (let i = 0; i < 30; i++) {
-        const s = await show('Poll the run', 'workflow_run_status', { run_id: runId });
-        const status = (s.structuredContent as { data?: { run?: { status?: string } } }).data?.run?.status;
-        if (status && !['queued', 'running'].includes(status)) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    out(`\n${bold('The agent wallet')} ${dim('(no account needed; the key never reaches the model)')}`);
+    await show("Create the agent's own wallet (encrypted into the local keystore)", 'wallet_create');
+    await show('Wallet, credits, spend policy and today\'s spend', 'wallet_status');
+
+    out(`\n${bold('Find and use a marketplace tool')}`);
+    const found = await show('Search the marketplace', 'marketplace_search', { query: 'echo a message' });
+    const product = ((found.structuredContent as { results?: { product: string; actions: { action: string }[] }[] }).results ?? [])[0];
+    const slug = product?.product ?? sandbox.ids.productSlug;
+    const action = product?.actions[0]?.action ?? sandbox.ids.actionSlug;
+    await show('See its parameters and price', 'marketplace_describe', { product: slug, action });
+    await show('Call it, paid with the wallet\'s credits (signed request)', 'marketplace_invoke', { product: slug, action, parameters: { message: 'hello from the demo' } });
+    await show('Call it again, paid on-chain with x402 inside the spend policy', 'marketplace_invoke', { product: slug, action, parameters: { message: 'paid with x402' }, payment: 'x402' });
+    await show('The payment ledger', 'payments_list');
+
+    out(`\n${bold('Long-running work')}`);
+    step++;
+    out(`\n${bold(`${step}. Run a workflow and wait, with progress`)}`);
+    out(dim(`   → workflow_run {"workflow_id":"${sandbox.ids.workflow}","prompt":"Summarize the status of open orders"}`));
+    const run = (await client.callTool({ name: 'workflow_run', arguments: { workflow_id: sandbox.ids.workflow, prompt: 'Summarize the status of open orders' } }, undefined, {
+      onprogress: (p) => out(dim(`   … ${p.message ?? p.progress}`)),
+    })) as CallToolResult;
+    out(`   ${run.isError ? '✗' : '✓'} ${firstLine(run)}`);
     await show('Embed the workflow chat on a website', 'embed_workflow', { workflow_id: sandbox.ids.workflow });
 
-    out(`\n${bold('What failures look like')} ${dim('(each names the problem and the next step)')}`);
-    await show('A workflow that is not on the budget', 'workflow_run_trigger', { workflow_id: sandbox.ids.notOnBudgetWorkflow, prompt: 'go' });
-    await show('A tool that costs more than the balance', 'account_products_purchase', {
-      product_id: sandbox.ids.expensiveProduct,
-      action: (await firstActionOf(client, sandbox.ids.expensiveProduct)) ?? 'run',
+    out(`\n${bold('What failures look like')} ${dim('(each names the problem and the next step; nothing is paid)')}`);
+    await show('Parameters that do not match the schema are refused before any payment', 'marketplace_invoke', { product: slug, action, parameters: { repeat: 'lots' }, payment: 'x402' });
+    await show('A price over the per-payment cap is refused before signing', 'marketplace_invoke', {
+      product: sandbox.ids.expensiveProductSlug,
+      action: sandbox.ids.expensiveActionSlug,
+      parameters: {},
+      payment: 'x402',
     });
+    await show('A workflow that is not on the budget', 'workflow_run_trigger', { workflow_id: sandbox.ids.notOnBudgetWorkflow, prompt: 'go' });
     await show('An id that tries to escape its URL path', 'workflow_run_status', { run_id: '../admin' });
 
-    out(`\n${bold('Done.')} Next: run ${bold('npm test')}, or point Claude Desktop at agentpmt-mcp (see README).`);
+    out(`\n${bold('Done.')} Next: run ${bold('npm test')}, or install agentpmt-mcp in Claude Desktop (see README).`);
     return 0;
   } catch (err) {
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -106,18 +112,6 @@ export async function runDemo(): Promise<number> {
     await sandbox.close();
     rmSync(home, { recursive: true, force: true });
   }
-}
-
-/** Finds the product's first action name by paging the account catalog, as an agent would. */
-async function firstActionOf(client: Client, productId: string): Promise<string | undefined> {
-  for (let page = 1; page <= 5; page++) {
-    const res = (await client.callTool({ name: 'account_products_list', arguments: { page, page_size: 100 } })) as CallToolResult;
-    const tools = (res.structuredContent as { tools?: { product_id: string; actions?: { name: string }[] }[] } | undefined)?.tools ?? [];
-    const hit = tools.find((t) => t.product_id === productId);
-    if (hit) return hit.actions?.[0]?.name;
-    if (tools.length < 100) return undefined;
-  }
-  return undefined;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

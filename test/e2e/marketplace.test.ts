@@ -82,6 +82,17 @@ describe('marketplace discovery for LLMs, end to end', () => {
   it('auto pays with credits when they suffice, x402 when they do not', async () => {
     const auto = await call(conn.client, 'marketplace_invoke', { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: {}, payment: 'auto' });
     expect(auto.data.paid_with).toBe('credits');
+    const broke = await withSandbox({ initialWalletCredits: 0 });
+    const poor = await connectHttp(sandboxEnv(broke, { AGENTPMT_PRIVATE_KEY: vectors.private_key }));
+    try {
+      const r = await call(poor.client, 'marketplace_invoke', { product: broke.ids.productSlug, action: broke.ids.actionSlug, parameters: {}, payment: 'auto' });
+      expect(r.isError, r.text).toBeFalsy();
+      expect(r.data.paid_with).toBe('x402');
+      expect(broke.x402.settled.length).toBe(1);
+    } finally {
+      await poor.close();
+      await broke.close();
+    }
   });
 });
 

@@ -105,3 +105,11 @@ describe('bounded results', () => {
     expect(small.structuredContent).toEqual({ a: 1 });
   });
 });
+
+describe('bundle placeholders', () => {
+  it('a literal ${user_config.x} left by an MCP Bundle host counts as unset', () => {
+    const c = loadConfig({}, { AGENTPMT_API_URL: '${user_config.api_url}', AGENTPMT_BEARER_TOKEN: '${user_config.bearer_token}' });
+    expect(c.apiUrl).toBe('https://api.agentpmt.com');
+    expect(c.bearerToken).toBeUndefined();
+  });
+});
