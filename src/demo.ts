@@ -16,6 +16,8 @@ function firstLine(res: CallToolResult): string {
   const lines = text.split('\n');
   // Errors show their "Next step" line; a result that ends its first line with ':' shows what follows (a snippet).
   const shown = res.isError || lines[0]?.endsWith(':') ? lines.slice(0, 2) : lines.slice(0, 1);
+  // Plain pass-through results say little in their first line: show the start of the platform's JSON instead.
+  if (!res.isError && /: HTTP \d+\.$/.test(lines[0] ?? '')) shown.push(dim(JSON.stringify(res.structuredContent ?? {}).slice(0, 160) + '…'));
   return shown.join('\n   ').slice(0, 400);
 }
 
