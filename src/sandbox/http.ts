@@ -18,6 +18,8 @@ export interface SandboxResponse {
   raw?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Answer nothing: destroy the connection (x402 fault mode dropAfterSettle). */
+  destroySocket?: boolean;
 }
 
 export interface RequestContext {
@@ -34,6 +36,8 @@ export interface RequestContext {
   remoteAddress: string;
   state: SandboxState;
   now: () => number;
+  /** A wait that close() cuts short (handlers that answer late). Falls back to setTimeout when absent. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type Handler = (ctx: RequestContext) => SandboxResponse | Promise<SandboxResponse>;

@@ -5,8 +5,11 @@ import { isValidBearer } from "./auth.js";
 import { registerEmbedRoutes } from "./embed.js";
 import { assertAddress, creditWallet, JOB_IDS, PUBLIC_WORKFLOW_ID, registerExternalRoutes, walletBalance, type InvokePathForm } from "./external/index.js";
 import { errorResponse, HttpError, Router, type RequestContext, type SandboxResponse } from "./http.js";
+import { SANDBOX_PAYEE, type X402FaultConfig, type X402SettledPayment } from "./external/index.js";
 import { SandboxState, type SandboxCredentials } from "./state.js";
 import { registerWebhookRoutes } from "./webhooks.js";
+import { registerScheduleRoutes, SCHEDULE_IDS } from "./schedules.js";
+import { callbackDeliveries, type CallbackRecord } from "./runs.js";
 
 export interface SandboxOptions {
   /** Default 0: a random free port. */
@@ -84,6 +87,12 @@ export interface Sandbox {
     /** External API: an action priced above initialWalletCredits. */
     expensiveProductSlug: string;
     expensiveActionSlug: string;
+    /** BYO-agent schedule, due at start (hourly recurrence). */
+    schedule: string;
+    /** BYO-agent schedule for claim races, due at start. */
+    raceSchedule: string;
+    /** BYO-agent schedule that tests leave unclaimed, due at start. */
+    unclaimedSchedule: string;
   };
   /** Live counters of the external API; reset() zeroes them. */
   external: { readonly sessionFetches: number; readonly verifiedRequests: number; readonly replayedRequestIds: number; readonly invocations: number };
@@ -95,9 +104,17 @@ export interface Sandbox {
   forgetNonces(): void;
   /** The mnemonics agentaddress has handed out (test-only: to prove none leaks from the client). */
   issuedMnemonics(): string[];
+  /** Webhook callbacks the platform would have delivered: one per terminal run with a callback_url (no outbound request is made). */
+  readonly callbacks: ReadonlyArray<CallbackRecord>;
   requests: SandboxRequestRecord[];
   addFault(f: SandboxFault): void;
   clearFaults(): void;
+  /** x402 (live): every settled payment (the fake chain's ledger) and how many payments were refused with a 402. reset() clears both. */
+  x402: { readonly settled: ReadonlyArray<X402SettledPayment>; readonly rejected: number };
+  /** Fault modes of requests carrying an x402 payment; reset() clears them. */
+  x402Faults: { set(f: X402FaultConfig): void; clear(): void };
+  /** The payTo address of every sandbox x402 requirement. */
+  payee: string;
   /** Back to the seeded state: credits, runs, issues, instances, external-API state and counters, recorded requests and faults. */
   reset(): void;
   balance(): number;
@@ -121,6 +138,7 @@ function buildRouter(): Router {
   registerWebhookRoutes(router);
   registerEmbedRoutes(router);
   registerExternalRoutes(router);
+  registerScheduleRoutes(router);
   return router;
 }
 
@@ -232,6 +250,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const send = (res: ServerResponse, record: SandboxRequestRecord, r: SandboxResponse, extraHeaders?: Record<string, string>) => {
     if (res.headersSent || res.destroyed) return;
+    if (r.destroySocket) {
+      // x402 fault dropAfterSettle: the connection dies without an answer (record.status stays 0).
+      res.destroy();
+      return;
+    }
     const payload = r.raw ?? JSON.stringify(r.json ?? null);
     const headers: Record<string, string> = {
       "content-type": r.contentType ?? (r.raw !== undefined ? "text/plain; charset=utf-8" : "application/json"),
@@ -316,6 +339,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       remoteAddress: req.socket.remoteAddress ?? "unknown",
       state,
       now: config.now,
+      sleep,
     };
     let response: SandboxResponse;
     try {
@@ -397,6 +421,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       actionSlug: echo.actions.find((x) => x.name === "echo")!.slug,
       expensiveProductSlug: premium.slug,
       expensiveActionSlug: premium.actions[0]!.slug,
+      schedule: SCHEDULE_IDS.schedule,
+      raceSchedule: SCHEDULE_IDS.raceSchedule,
+      unclaimedSchedule: SCHEDULE_IDS.unclaimedSchedule,
     },
     external: {
       get sessionFetches() {
@@ -424,6 +451,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     forgetNonces() {
       state.external.nonces.clear();
     },
+    get callbacks(): ReadonlyArray<CallbackRecord> {
+      return callbackDeliveries(state.runs.values(), config.now());
+    },
     issuedMnemonics() {
       return [...state.external.issuedMnemonics];
     },
@@ -441,6 +471,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       faults = [];
       requests.length = 0;
     },
+    x402: {
+      get settled(): ReadonlyArray<X402SettledPayment> {
+        return state.external.x402.settled;
+      },
+      get rejected() {
+        return state.external.x402.rejected;
+      },
+    },
+    x402Faults: {
+      set(f: X402FaultConfig) {
+        state.external.x402.setFaults(f);
+      },
+      clear() {
+        state.external.x402.clearFaults();
+      },
+    },
+    payee: SANDBOX_PAYEE,
     balance: () => state.credits.balance(),
     close,
   };

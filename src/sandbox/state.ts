@@ -3,6 +3,7 @@ import { CreditLedger } from "./credits.js";
 import { ExternalState, type ExternalConfig } from "./external/state.js";
 import { ObjectIdFactory, stableHexId } from "./ids.js";
 import type { RunRecord } from "./runs.js";
+import { ScheduleState } from "./schedules.js";
 
 export interface SandboxCredentials {
   bearerToken: string;
@@ -68,6 +69,8 @@ export class SandboxState {
   readonly orders: OrderRecord[] = [];
   readonly instances = new Map<string, InstanceRecord>();
   readonly external: ExternalState;
+  /** BYO-agent workflow schedules (`/api/external/workflow-schedules/*`). */
+  readonly schedules: ScheduleState;
 
   constructor(readonly config: SandboxConfig) {
     // The premium product must always be out of reach of a fresh account and of a fresh wallet, whatever their balance.
@@ -75,6 +78,7 @@ export class SandboxState {
       expensivePriceCredits: Math.max(7_500, config.initialCredits + 2_500, config.external.initialWalletCredits + 2_500),
     });
     this.external = new ExternalState(config.external);
+    this.schedules = new ScheduleState(config.now, this.catalog);
     this.ids = new ObjectIdFactory(config.now);
     this.credits = new CreditLedger(this.userId, this.ids, config.now);
     this.seed();
@@ -89,6 +93,7 @@ export class SandboxState {
     this.orders.length = 0;
     this.instances.clear();
     this.external.reset();
+    this.schedules.reset();
     this.seed();
   }
 

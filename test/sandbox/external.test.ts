@@ -557,7 +557,7 @@ describe("external API: marketplace", () => {
     expect(sb.walletBalance(a.wallet)).toBe(1000);
   });
 
-  it("direct x402 mode: 402 challenge in body and PAYMENT-REQUIRED header; a payment is never accepted", async () => {
+  it("direct x402 mode: 402 challenge in body and PAYMENT-REQUIRED header; a garbage payment is refused", async () => {
     const path = urlOf(EP.invoke(sb.ids.productSlug, sb.ids.actionSlug));
     const r = await request(sb, "POST", path, { message: "hi" });
     expect(r.status).toBe(402);
@@ -571,10 +571,13 @@ describe("external API: marketplace", () => {
           network: "eip155:8453",
           amount: "10000",
           asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-          payTo: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+          payTo: sb.payee,
           maxTimeoutSeconds: 300,
           extra: { name: "USD Coin", version: "2" },
         },
+        expect.objectContaining({ network: "eip155:84532", asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e", amount: "10000", extra: { name: "USDC", version: "2" } }),
+        expect.objectContaining({ network: "eip155:42161", asset: "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", amount: "10000", extra: { name: "USD Coin", version: "2" } }),
+        expect.objectContaining({ network: "eip155:8453", asset: "0x60a3E35Cc302bFA44Cb288Bc5a4F316Fdb1adb42", amount: "9200", extra: { name: "EURC", version: "2" } }),
       ],
     });
     const header = r.headers.get("payment-required");
@@ -583,7 +586,8 @@ describe("external API: marketplace", () => {
 
     const paid = await request(sb, "POST", path, { message: "hi" }, { "x-payment": "eyJ4NDAyVmVyc2lvbiI6Mn0=" });
     expect(paid.status).toBe(402);
-    expect(paid.body).toEqual({ success: false, error: "x402 settlement is not implemented in the sandbox yet", code: "X402_NOT_SUPPORTED" });
+    expect(paid.body).toMatchObject({ x402Version: 2, error: "invalid_payment", accepts: r.body.accepts });
+    expect(sb.x402.settled).toHaveLength(0);
     const badParams = await request(sb, "POST", path, { parameters: { message: "hi" } });
     expect(badParams.status).toBe(400);
     expect(badParams.body.code).toBe("INVALID_PARAMETERS");

@@ -3,6 +3,7 @@ import { signedBalance } from "./credits.js";
 import { createAgentAddress } from "./identity.js";
 import { completeJob, jobStatus, listJobs, reserveJob } from "./jobs.js";
 import { createSession } from "./nonces.js";
+import { purchaseCredits } from "./purchase.js";
 import { invokeTool, listTools } from "./tools.js";
 import { activeWorkflows, endWorkflow, fetchWorkflow, listWorkflows, startWorkflow } from "./workflows.js";
 
@@ -10,6 +11,8 @@ export { ExternalState, type ExternalConfig, type InvokePathForm } from "./state
 export { JOB_IDS } from "./jobs.js";
 export { PUBLIC_WORKFLOW_ID } from "./workflows.js";
 export { walletBalance, creditWallet, assertAddress } from "./credits.js";
+export { X402State, type X402FaultConfig, type X402SettledPayment } from "./x402-state.js";
+export { SANDBOX_PAYEE } from "./x402.js";
 
 /**
  * The wallet-authenticated `/api/external/*` API (seed 002). Auth is checked in the handlers
@@ -21,6 +24,7 @@ export function registerExternalRoutes(router: Router): void {
   route("POST", "/api/external/agentaddress", createAgentAddress);
   route("POST", "/api/external/auth/session", createSession);
   route("POST", "/api/external/credits/balance", signedBalance);
+  route("POST", "/api/external/credits/purchase", purchaseCredits);
   route("POST", "/api/external/jobs/list", listJobs);
   route("POST", "/api/external/jobs/:jobId/reserve", reserveJob);
   route("POST", "/api/external/jobs/:jobId/status", jobStatus);

@@ -3,6 +3,8 @@
  * SandboxState (as `state.external`) and goes back to the seeded state on reset().
  */
 
+import { X402State } from "./x402-state.js";
+
 export type InvokePathForm = "external" | "api";
 
 export interface ExternalConfig {
@@ -80,6 +82,8 @@ export class ExternalState {
   readonly issuedMnemonics: string[] = [];
   /** Mutated in place (never replaced), so `sandbox.external` can expose it live. */
   readonly counters: ExternalCounters = { sessionFetches: 0, verifiedRequests: 0, replayedRequestIds: 0, invocations: 0 };
+  /** x402 nonce ledger, settlements, recorded answers and fault modes. */
+  readonly x402 = new X402State();
 
   constructor(readonly config: ExternalConfig) {}
 
@@ -94,5 +98,6 @@ export class ExternalState {
     this.counters.verifiedRequests = 0;
     this.counters.replayedRequestIds = 0;
     this.counters.invocations = 0;
+    this.x402.reset();
   }
 }

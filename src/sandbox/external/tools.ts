@@ -1,4 +1,3 @@
-import { getAddress } from "viem";
 import { simulateResult } from "../account.js";
 import type { CatalogAction, CatalogProduct } from "../catalog.js";
 import { Issues, intParam, lastQueryValue, readJsonObjectBody, type ValidationIssue } from "../fastapi.js";
@@ -7,16 +6,26 @@ import { validateValue } from "../schema.js";
 import { creditsToUsd, externalError } from "./common.js";
 import { debitWallet } from "./credits.js";
 import { signedFieldsOf, verifySignedRequest } from "./verify.js";
+import {
+  BASE_UNITS_PER_CREDIT,
+  buildChallenge,
+  handlePayment,
+  hasPaymentHeader,
+  offerFor,
+  paymentRequired,
+  requestKeyOf,
+  SANDBOX_PAYEE,
+  tokenFor,
+  type X402Token,
+} from "./x402.js";
+
+export { SANDBOX_PAYEE } from "./x402.js";
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
-/** 1 credit = 10,000 base units of a 6-decimal stablecoin (contracts §3). */
-const BASE_UNITS_PER_CREDIT = 10_000;
-const X402_NETWORK = "eip155:8453";
-const X402_ASSET = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
-/** Fixed, obviously fake payee: nothing is ever settled to it. */
-export const SANDBOX_PAYEE = getAddress("0x5a4e44424f78343032000000000000000000c0de");
+/** What a direct x402 invoke accepts, in challenge order: USDC on Base, Base Sepolia and Arbitrum, EURC on Base. */
+const TOOL_TOKENS: readonly X402Token[] = [tokenFor(8453, "USDC")!, tokenFor(84532, "USDC")!, tokenFor(42161, "USDC")!, tokenFor(8453, "EURC")!];
 
 const SIGNED_KEYS = ["wallet_address", "session_nonce", "request_id", "signature"] as const;
 const CREDIT_BODY_KEYS = new Set<string>([...SIGNED_KEYS, "parameters"]);
@@ -110,19 +119,13 @@ function checkParameters(action: CatalogAction, params: Record<string, unknown>,
   });
 }
 
-function paymentHeader(ctx: RequestContext): string | undefined {
-  const v = ctx.headers["x-payment"] ?? ctx.headers["payment-signature"];
-  return v !== undefined && v.trim() !== "" ? v : undefined;
-}
-
 /** POST /api/external/tools/{productSlug}/actions/{actionSlug}/invoke: signed credits or direct x402. */
 export async function invokeTool(ctx: RequestContext): Promise<SandboxResponse> {
   const productSlug = ctx.params.productSlug ?? "";
   const actionSlug = ctx.params.actionSlug ?? "";
   const body = readJsonObjectBody(ctx);
   const signedMode = SIGNED_KEYS.some((k) => Object.hasOwn(body, k));
-  const hasPayment = ctx.headers["x-payment"] !== undefined || ctx.headers["payment-signature"] !== undefined;
-  if (signedMode && hasPayment) {
+  if (signedMode && hasPaymentHeader(ctx)) {
     throw externalError(400, "MIXED_PAYMENT_MODES", "The request carries both signed AgentPMT credit fields and an x402 payment header. Use one payment mode per request.");
   }
   return signedMode ? invokeWithCredits(ctx, body, productSlug, actionSlug) : invokeDirect(ctx, body, productSlug, actionSlug);
@@ -156,35 +159,35 @@ async function invokeWithCredits(ctx: RequestContext, body: Record<string, unkno
   });
 }
 
-function invokeDirect(ctx: RequestContext, body: Record<string, unknown>, productSlug: string, actionSlug: string): SandboxResponse {
+/**
+ * Direct x402 mode: the body is the action's parameters. Without a payment → 402 challenge;
+ * with one → verify, settle, run the action once. The sandbox cannot know the body that was
+ * priced, so the paid request's parameters are simply validated again.
+ */
+async function invokeDirect(ctx: RequestContext, body: Record<string, unknown>, productSlug: string, actionSlug: string): Promise<SandboxResponse> {
   const { product, action } = findTarget(ctx, productSlug, actionSlug);
   if (action.price_credits === 0) {
     throw externalError(404, "X402_NOT_AVAILABLE", `${product.slug}/${action.slug} is free, so it cannot be bought with x402; call it with a signed credit request.`);
   }
   checkParameters(action, body, "body");
-  if (paymentHeader(ctx) !== undefined) {
-    throw externalError(402, "X402_NOT_SUPPORTED", "x402 settlement is not implemented in the sandbox yet");
-  }
-  const challenge = {
-    x402Version: 2,
-    error: "Payment required",
-    resource: {
+  const usdBaseUnits = BigInt(action.price_credits) * BASE_UNITS_PER_CREDIT;
+  const offers = TOOL_TOKENS.map((t) => offerFor(t, usdBaseUnits, SANDBOX_PAYEE));
+  const challenge = buildChallenge(
+    {
       url: `${ctx.baseUrl}/api/external/tools/${encodeURIComponent(product.slug)}/actions/${encodeURIComponent(action.slug)}/invoke`,
       description: `${product.display_name}: ${action.slug}`,
       mimeType: "application/json",
     },
-    accepts: [
-      {
-        scheme: "exact",
-        network: X402_NETWORK,
-        amount: String(action.price_credits * BASE_UNITS_PER_CREDIT),
-        asset: X402_ASSET,
-        payTo: SANDBOX_PAYEE,
-        maxTimeoutSeconds: 300,
-        extra: { name: "USD Coin", version: "2" },
-      },
-    ],
-  };
-  return json(402, challenge, { "payment-required": Buffer.from(JSON.stringify(challenge), "utf8").toString("base64") });
+    offers,
+  );
+  if (!hasPaymentHeader(ctx)) return paymentRequired(challenge);
+  return handlePayment(ctx, {
+    challenge,
+    offers,
+    requestKey: requestKeyOf(ctx, body),
+    fulfil: () => {
+      ctx.state.external.counters.invocations += 1;
+      return { response: simulateResult(product, action, body) };
+    },
+  });
 }
-
