@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { pathSegment } from './fields.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
-import { normalizePlatformError, ToolFailureError } from '../engine/errors.js';
+import { ToolFailureError } from '../engine/errors.js';
 import { requestFor } from '../engine/executor.js';
 import { okResult } from '../engine/results.js';
-import { paymentSummary, sendWithX402, unsettledFailure } from '../payments/payer.js';
+import { paidCallResult, sendWithX402 } from '../payments/payer.js';
 import { checkInvocation } from './marketplace.js';
 
 const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
@@ -64,17 +64,10 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
       },
       ctx,
     );
-    if (outcome.approval) return outcome.approval;
-    const res = outcome.res;
-    if (!outcome.payment) {
-      if (!res || res.status >= 400) throw new ToolFailureError(normalizePlatformError(res?.status ?? 502, res?.json ?? res?.text));
-      return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'nothing' }, `${args.product}/${args.action} ran without asking for payment.`);
-    }
-    if (outcome.payment.status !== 'settled') throw unsettledFailure(outcome.payment, res);
-    const p = paymentSummary(outcome.payment);
-    return okResult(
-      { ...((res?.json ?? {}) as Record<string, unknown>), paid_with: 'x402', payment: p },
-      `${args.product}/${args.action} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`,
+    return paidCallResult(outcome, (json, p) =>
+      p
+        ? okResult({ ...json, paid_with: 'x402', payment: p }, `${args.product}/${args.action} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
+        : okResult({ ...json, paid_with: 'nothing' }, `${args.product}/${args.action} ran without asking for payment.`),
     );
   },
   annotations: write,

@@ -31,28 +31,38 @@ function describeAction(a: MarketAction, p: MarketProduct) {
  * parameters satisfy the action's JSON Schema. Nothing is requested or paid
  * when this throws.
  */
-export async function checkInvocation(ctx: RuntimeContext, product: string, action: string, parameters: unknown): Promise<{ product: MarketProduct; action: MarketAction }> {
+/** The product (and action, when named) from the cached catalog, or an error saying where to look. */
+async function findOrFail(ctx: RuntimeContext, product: string, action?: string): Promise<{ product: MarketProduct; action?: MarketAction }> {
   const found = await ctx.market.find(ctx, product, action);
-  if (!found.product) {
-    fail({ code: 'unknown_product', message: `No marketplace product "${product}".`, next_step: 'Find the product slug with marketplace_search, then call again.' });
-  }
-  if (!found.action) {
+  if (!found.product) fail({ code: 'unknown_product', message: `No marketplace product "${product}".`, next_step: 'Find the product slug with marketplace_search, then call again.' });
+  if (action !== undefined && !found.action) {
     fail({
       code: 'unknown_action',
-      message: `Product "${product}" has no action "${action}". Its actions: ${found.product.actions.map((a) => a.slug).join(', ') || 'none'}.`,
+      message: `Product "${found.product.slug}" has no action "${action}". Its actions: ${found.product.actions.map((a) => a.slug).join(', ') || 'none'}.`,
       next_step: 'Pick one of the listed actions (marketplace_describe shows their parameters) and call again.',
     });
   }
-  const problems = validateParameters(`${found.product.slug}/${found.action.slug}`, found.action.parameters, parameters);
+  return { product: found.product, ...(found.action ? { action: found.action } : {}) };
+}
+
+/**
+ * The one gate before any paid call: the product and action exist and the
+ * parameters satisfy the action's JSON Schema. Nothing is requested or paid
+ * when this throws.
+ */
+export async function checkInvocation(ctx: RuntimeContext, product: string, action: string, parameters: unknown): Promise<{ product: MarketProduct; action: MarketAction }> {
+  const found = await findOrFail(ctx, product, action);
+  const act = found.action!;
+  const problems = validateParameters(`${found.product.slug}/${act.slug}`, act.parameters, parameters);
   if (problems.length) {
     fail({
       code: 'invalid_parameters',
-      message: `The parameters do not match ${found.product.slug}/${found.action.slug}'s schema: ${problems.join('; ')}. Nothing was sent or paid.`,
+      message: `The parameters do not match ${found.product.slug}/${act.slug}'s schema: ${problems.join('; ')}. Nothing was sent or paid.`,
       next_step: 'Fix each field listed (marketplace_describe shows the schema), then call again.',
       details: { errors: problems },
     });
   }
-  return { product: found.product, action: found.action };
+  return { product: found.product, action: act };
 }
 
 export const marketplaceEndpoints = [
@@ -107,9 +117,7 @@ export const marketplaceEndpoints = [
       action: z.string().min(1).max(200).optional().describe('One action slug; leave out to describe every action of the product.'),
     },
     run: async (args, ctx) => {
-      const { product, action } = await ctx.market.find(ctx, args.product, args.action);
-      if (!product) fail({ code: 'unknown_product', message: `No marketplace product "${args.product}".`, next_step: 'Find the slug with marketplace_search.' });
-      if (args.action && !action) fail({ code: 'unknown_action', message: `Product "${product.slug}" has no action "${args.action}". Its actions: ${product.actions.map((a) => a.slug).join(', ')}.`, next_step: 'Use one of the listed actions.' });
+      const { product, action } = await findOrFail(ctx, args.product, args.action);
       const actions = (action ? [action] : product.actions).map((a) => describeAction(a, product));
       return okResult(
         { product: product.slug, product_id: product.product_id, name: product.display_name, category: product.category, description: product.description, actions },

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fail, ToolFailureError, normalizePlatformError } from '../engine/errors.js';
+import { fail, ToolFailureError } from '../engine/errors.js';
 import { requestFor } from '../engine/executor.js';
 import { okResult } from '../engine/results.js';
 import { assetBySymbol, CHAIN_NAMES, formatAmount } from '../payments/assets.js';
 import { describePolicy } from '../payments/policy.js';
-import { paymentSummary, sendWithX402, unsettledFailure } from '../payments/payer.js';
+import { paidCallResult, paymentSummary, sendWithX402 } from '../payments/payer.js';
 import { externalEndpoints } from './external.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 
@@ -71,17 +71,10 @@ export const paymentEndpoints = [
         },
         ctx,
       );
-      if (outcome.approval) return outcome.approval;
-      const res = outcome.res;
-      if (!outcome.payment) {
-        if (!res || res.status >= 400) throw new ToolFailureError(normalizePlatformError(res?.status ?? 502, res?.json ?? res?.text));
-        return okResult({ ...(res.json as Record<string, unknown>), request_id: requestId }, `Purchase answered without asking for payment (HTTP ${res.status}).`);
-      }
-      if (outcome.payment.status !== 'settled') throw unsettledFailure(outcome.payment, res);
-      const p = paymentSummary(outcome.payment);
-      return okResult(
-        { ...((res?.json ?? {}) as Record<string, unknown>), request_id: requestId, payment: p },
-        `Bought ${args.credits} credits for ${String(p.amount)} ${String(p.currency)}${p.transaction ? ` (tx ${String(p.transaction)})` : ''}. Check credits_balance.`,
+      return paidCallResult(outcome, (json, p) =>
+        p
+          ? okResult({ ...json, request_id: requestId, payment: p }, `Bought ${args.credits} credits for ${String(p.amount)} ${String(p.currency)}${p.transaction ? ` (tx ${String(p.transaction)})` : ''}. Check credits_balance.`)
+          : okResult({ ...json, request_id: requestId }, 'The purchase was answered without asking for payment.'),
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

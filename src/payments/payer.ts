@@ -224,3 +224,19 @@ export function unsettledFailure(p: PaymentEntry, res: HttpResponse | undefined)
     details: paymentSummary(p),
   });
 }
+
+/**
+ * The tool result of a paid call: the approval quote when one is pending, the
+ * answer when no payment was asked, the answer plus its payment once settled;
+ * an error for everything else (refused, failed, outcome unknown).
+ */
+export function paidCallResult(outcome: PaidOutcome, render: (json: Record<string, unknown>, payment?: Record<string, unknown>) => CallToolResult): CallToolResult {
+  if (outcome.approval) return outcome.approval;
+  const res = outcome.res;
+  if (!outcome.payment) {
+    if (!res || res.status >= 400) throw new ToolFailureError(normalizePlatformError(res?.status ?? 502, res?.json ?? res?.text));
+    return render((res.json ?? {}) as Record<string, unknown>);
+  }
+  if (outcome.payment.status !== 'settled') throw unsettledFailure(outcome.payment, res);
+  return render((res?.json ?? {}) as Record<string, unknown>, paymentSummary(outcome.payment));
+}
