@@ -303,6 +303,26 @@ function anchorProducts(expensivePriceCredits: number): CatalogProduct[] {
         parameters: { type: "object", properties: {}, required: [], additionalProperties: false },
       },
     ]),
+    // Realistic failures for clients to handle: a vendor whose API is down, and one that is slow.
+    makeProduct("sandbox_flaky", "Developer Tools", "A deliberately unreliable tool: one action always fails at the vendor, one answers slowly.", [
+      {
+        name: "vendor_error",
+        description: "Always fails at the vendor (HTTP 502 VENDOR_ERROR); nothing is charged.",
+        price_credits: 1,
+        parameters: { type: "object", properties: {}, required: [], additionalProperties: false },
+      },
+      {
+        name: "slow",
+        description: "Answers after `seconds` seconds, like a vendor under load.",
+        price_credits: 1,
+        parameters: {
+          type: "object",
+          properties: { seconds: { type: "integer", minimum: 1, maximum: 120, default: 40, description: "How long the vendor takes." } },
+          required: [],
+          additionalProperties: false,
+        },
+      },
+    ]),
     makeProduct(
       "premium_market_report",
       "Finance",
@@ -413,7 +433,8 @@ export function buildCatalog(opts: { expensivePriceCredits: number }): Catalog {
   const anchors = anchorProducts(opts.expensivePriceCredits);
   const products = [...anchors, ...generatedProducts()];
   const workflows = seededWorkflows();
-  const [echo, premium, email] = anchors as [CatalogProduct, CatalogProduct, CatalogProduct];
+  const byName = (name: string) => anchors.find((p) => p.name === name)!;
+  const [echo, premium, email] = [byName("sandbox_echo"), byName("premium_market_report"), byName("send_transactional_email")];
   const [daily, slow, failing, setup, notOnBudget] = workflows as [CatalogWorkflow, CatalogWorkflow, CatalogWorkflow, CatalogWorkflow, CatalogWorkflow];
   const pick = (category: string, n: number): string[] =>
     products.filter((p) => p.category === category).slice(0, n).map((p) => p.product_id);

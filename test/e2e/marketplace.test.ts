@@ -96,6 +96,27 @@ describe('marketplace discovery for LLMs, end to end', () => {
   });
 });
 
+describe('actions that fail the way real vendors do', () => {
+  it('a vendor error is reported without charging; a slow vendor times out with a next step', async () => {
+    const sandbox = await withSandbox();
+    const conn = await connectHttp(sandboxEnv(sandbox, { AGENTPMT_PRIVATE_KEY: vectors.private_key, AGENTPMT_TIMEOUT_MS: '800' }));
+    try {
+      const before = sandbox.walletBalance(vectors.address);
+      const broken = await call(conn.client, 'marketplace_invoke', { product: 'sandbox-flaky', action: 'vendor-error', parameters: {} });
+      expect(broken.isError).toBe(true);
+      expect(errorOf(broken).code).toBe('VENDOR_ERROR');
+      expect(sandbox.walletBalance(vectors.address)).toBe(before);
+      const slow = await call(conn.client, 'marketplace_invoke', { product: 'sandbox-flaky', action: 'slow', parameters: { seconds: 2 } });
+      expect(slow.isError).toBe(true);
+      expect(errorOf(slow).code).toBe('timeout');
+      expect(errorOf(slow).next_step).toMatch(/may or may not have been applied/);
+    } finally {
+      await conn.close();
+      await sandbox.close();
+    }
+  });
+});
+
 describe('pinned actions', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {

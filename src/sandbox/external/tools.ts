@@ -109,6 +109,18 @@ function findTarget(ctx: RequestContext, productSlug: string, actionSlug: string
   return { product, action };
 }
 
+/** The flaky product's behaviour: a vendor failure before anything is charged, or a slow vendor. */
+async function vendorBehaviour(ctx: RequestContext, product: CatalogProduct, action: CatalogAction, params: Record<string, unknown>): Promise<void> {
+  if (product.name !== "sandbox_flaky") return;
+  if (action.name === "vendor_error") {
+    throw externalError(502, "VENDOR_ERROR", `The vendor behind ${product.slug} failed to answer (upstream HTTP 500). Nothing was charged; try again later or use another tool.`);
+  }
+  if (action.name === "slow") {
+    const ms = (typeof params.seconds === "number" ? params.seconds : 40) * 1000;
+    await (ctx.sleep ? ctx.sleep(ms) : new Promise((r) => setTimeout(r, ms)));
+  }
+}
+
 function checkParameters(action: CatalogAction, params: Record<string, unknown>, root: string): void {
   const problems: ValidationIssue[] = [];
   validateValue(params, action.parameters, [root], problems);
@@ -148,6 +160,7 @@ async function invokeWithCredits(ctx: RequestContext, body: Record<string, unkno
   const wallet = await verifySignedRequest(ctx, signed!, { shape: "invoke", productSlug, actionSlug, payload: params });
   const { product, action } = findTarget(ctx, productSlug, actionSlug);
   checkParameters(action, params, "parameters");
+  await vendorBehaviour(ctx, product, action, params);
   const ext = ctx.state.external;
   const balanceAfter = debitWallet(ext, wallet, action.price_credits, `${product.slug}/${action.slug}`);
   ext.counters.invocations += 1;
@@ -170,6 +183,7 @@ async function invokeDirect(ctx: RequestContext, body: Record<string, unknown>, 
     throw externalError(404, "X402_NOT_AVAILABLE", `${product.slug}/${action.slug} is free, so it cannot be bought with x402; call it with a signed credit request.`);
   }
   checkParameters(action, body, "body");
+  if (action.name === "vendor_error") await vendorBehaviour(ctx, product, action, body);
   const usdBaseUnits = BigInt(action.price_credits) * BASE_UNITS_PER_CREDIT;
   const offers = TOOL_TOKENS.map((t) => offerFor(t, usdBaseUnits, SANDBOX_PAYEE));
   const challenge = buildChallenge(
