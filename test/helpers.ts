@@ -20,6 +20,9 @@ export type TransportKind = 'stdio' | 'http';
 /** Every captured output of a test run, so a secrets test can scan all of it. */
 export const captured: string[] = [];
 
+/** Secrets a test file handles; test/setup-secrets.ts checks none of them reached `captured`. Tests add the ones they create. */
+export const knownSecrets = new Set<string>();
+
 export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
     AGENTPMT_API_URL: sandbox.url,

@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { call, connect, connectHttp, connectStdio, expectNoSecretsCaptured, sandboxEnv, withSandbox } from '../helpers.js';
+import { call, connectHttp, connectStdio, sandboxEnv, withSandbox } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };
@@ -24,7 +24,6 @@ const fold = (home: string) => {
   return m;
 };
 
-afterAll(() => expectNoSecretsCaptured([vectors.private_key.slice(2)]));
 
 describe('x402 payments against the sandbox', () => {
   let sandbox: Sandbox;

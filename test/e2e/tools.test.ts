@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/catalog/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { afterAll as afterFile } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
-import { call, connect, expectNoSecretsCaptured, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
+import { call, connect, knownSecrets, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
-afterFile(() => expectNoSecretsCaptured([SANDBOX_CREDENTIALS.bearerToken, SANDBOX_CREDENTIALS.apiKey, SANDBOX_CREDENTIALS.budgetKey, 'not-the-right-token']));
+knownSecrets.add('not-the-right-token');
 
 const UNKNOWN_ID = 'ffffffffffffffffffffffff';
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };

@@ -3,17 +3,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { decryptKeystoreFile } from '../../src/wallet/keystore.js';
-import { call, captured, connect, expectNoSecretsCaptured, connectHttp, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
+import { call, captured, connect, knownSecrets, connectHttp, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const PASSPHRASE = 'e2e-keystore-passphrase-not-for-output';
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };
 /** Every secret this file handles; none may appear in any captured output. */
-const secrets = new Set<string>([vectors.private_key.slice(2).toLowerCase(), PASSPHRASE]);
+const secrets = knownSecrets;
+secrets.add(PASSPHRASE);
+secrets.add('definitely-not-it');
 
 afterAll(() => {
   expect(captured.length).toBeGreaterThan(50);
-  expectNoSecretsCaptured(secrets);
 });
 
 describe.each<TransportKind>(['stdio', 'http'])('wallet-signed tools over %s', (kind) => {
@@ -322,6 +323,43 @@ describe('sessions under load', () => {
       expect(r.isError, r.text).toBeFalsy();
       const invokes = sandbox.requests.filter((q) => q.path.endsWith('/invoke'));
       expect(invokes.length).toBe(2);
+    } finally {
+      await conn.close();
+      await sandbox.close();
+    }
+  });
+});
+
+describe('every signed tool without a wallet', () => {
+  it('answers wallet_not_configured with the settings to set, and sends nothing', async () => {
+    const sandbox = await withSandbox();
+    const conn = await connectHttp(sandboxEnv(sandbox));
+    try {
+      const signed: [string, Record<string, unknown>][] = [
+        ['credits_balance', {}],
+        ['jobs_list', {}],
+        ['jobs_reserve', { job_id: sandbox.ids.job }],
+        ['jobs_status', { job_id: sandbox.ids.job }],
+        ['jobs_complete', { job_id: sandbox.ids.job, proof_text: 'x' }],
+        ['workflow_session_start', { workflow_id: sandbox.ids.publicWorkflow }],
+        ['workflow_session_fetch', { workflow_id: sandbox.ids.publicWorkflow }],
+        ['workflow_session_end', { workflow_id: sandbox.ids.publicWorkflow }],
+        ['workflow_sessions_active', {}],
+        ['wallet_session', {}],
+      ];
+      const before = sandbox.requests.filter((q) => q.method === 'POST').length;
+      for (const [tool, args] of signed) {
+        const r = await call(conn.client, tool, args);
+        expect(r.isError, tool).toBe(true);
+        expect(errorOf(r).code, tool).toBe('wallet_not_configured');
+        expect(r.text).toContain('wallet_create');
+      }
+      expect(sandbox.requests.filter((q) => q.method === 'POST').length).toBe(before);
+      const badList = await call(conn.client, 'jobs_list', { limit: 0 });
+      expect(badList.text).toContain('limit');
+      const badSince = await call(conn.client, 'workflows_list', { since: 'yesterday-ish' });
+      expect(badSince.isError).toBe(true);
+      expect(errorOf(badSince).status).toBe(422);
     } finally {
       await conn.close();
       await sandbox.close();

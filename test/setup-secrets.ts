@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
+import { SANDBOX_CREDENTIALS } from '../src/sandbox/index.js';
+import { captured, expectNoSecretsCaptured, knownSecrets } from './helpers.js';
+
+// Every test file ends with the same check: nothing it captured (tool results, errors,
+// the server's stderr and log lines) contains a private key, mnemonic, passphrase or token.
+const vectors = JSON.parse(readFileSync(new URL('../../shared/spec/vectors.json', import.meta.url), 'utf8')) as { private_key: string };
+knownSecrets.add(vectors.private_key.slice(2));
+knownSecrets.add(SANDBOX_CREDENTIALS.bearerToken);
+knownSecrets.add(SANDBOX_CREDENTIALS.apiKey);
+knownSecrets.add(SANDBOX_CREDENTIALS.budgetKey);
+knownSecrets.add(Buffer.from(`${SANDBOX_CREDENTIALS.apiKey}:${SANDBOX_CREDENTIALS.budgetKey}`).toString('base64'));
+
+afterAll(() => {
+  if (captured.length > 0) expectNoSecretsCaptured(knownSecrets);
+});
