@@ -77,8 +77,12 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
   );
   const instance: RuntimeContext['instance'] = {};
   registerHostExtras(server, { ...shared, instance }, declarations, catalog);
-  const stopForwarding = forwardLogs(server);
-  server.server.onclose = () => stopForwarding();
+  // Over stdio the one client is the user's own host: it gets our log lines. An HTTP
+  // deployment may serve several agents, and one agent must not read another's logs.
+  if (shared.config.transport === 'stdio') {
+    const stopForwarding = forwardLogs(server);
+    server.server.onclose = () => stopForwarding();
+  }
   const handler = (decl: AnyDeclaration, mapArgs: (args: Record<string, unknown>) => Record<string, unknown> = (a) => a) =>
     (args: Record<string, unknown>, extra: Extra) => {
       const token = extra._meta?.progressToken;

@@ -88,6 +88,7 @@ export const scheduleEndpoints = [
     path: '/api/external/workflow-schedules/{schedule_id}/release',
     auth: 'account',
     input: { schedule_id: pathSegment('The schedule_id of the claimed occurrence.'), due_at: dueAt, claim_token: claimToken, note },
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    // Not idempotent: a release repeated after a lost answer meets claim_mismatch, so it is never retried blindly.
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),
 ];

@@ -151,6 +151,7 @@ export async function deliver(entry: PaymentEntry, ctx: Pick<RuntimeContext, 'ht
   for (let i = 0; i < attemptsAllowed; i++) {
     attempts++;
     try {
+      // Deliberately not tied to the client's cancel signal: once an envelope is out, we keep going until we know its outcome.
       last = await ctx.http.request({ origin: url.origin, method: 'POST', path: url.pathname + url.search, body: entry.body, headers: { 'x-payment': entry.envelope }, idempotent: false });
     } catch (err) {
       if (!(err instanceof ToolFailureError)) throw err;
