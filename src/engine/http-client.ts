@@ -1,5 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { fail, ToolFailureError } from './errors.js';
 import { log } from '../log.js';
 
@@ -75,6 +74,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * a response size cap, and retries with jittered backoff only where a second
  * send cannot do harm.
  */
+// undici is loaded on the first request, not at start-up: importing it costs ~50 ms of
+// cold start, and a host launching the server only to list its tools never needs it.
+let undiciModule: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undiciModule ??= import('undici'));
+
 export class HttpClient {
   private readonly pools = new Map<string, Pool>();
   private readonly maxResponseBytes: number;
@@ -85,9 +89,10 @@ export class HttpClient {
     this.maxRetryWaitMs = opts.maxRetryWaitMs ?? 10_000;
   }
 
-  private pool(origin: string): Pool {
+  private async pool(origin: string): Promise<Pool> {
     let p = this.pools.get(origin);
     if (!p) {
+      const { Pool } = await loadUndici();
       p = new Pool(origin, {
         connections: 16,
         connect: { timeout: Math.min(this.opts.timeoutMs, 10_000) },
@@ -139,7 +144,7 @@ export class HttpClient {
     if (req.body !== undefined) headers['content-type'] ??= 'application/json';
     let data: Dispatcher.ResponseData;
     try {
-      data = await this.pool(req.origin).request({
+      data = await (await this.pool(req.origin)).request({
         method: req.method,
         path: req.path,
         headers,
@@ -147,7 +152,7 @@ export class HttpClient {
         signal,
       });
     } catch (err) {
-      throw this.transportFailure(err, req, timeout.aborted);
+      throw await this.transportFailure(err, req, timeout.aborted);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -167,7 +172,7 @@ export class HttpClient {
       }
     } catch (err) {
       if (err instanceof ToolFailureError) throw err;
-      throw this.transportFailure(err, req, timeout.aborted);
+      throw await this.transportFailure(err, req, timeout.aborted);
     }
     const text = Buffer.concat(chunks).toString('utf8');
     const responseHeaders = flattenHeaders(data.headers);
@@ -191,7 +196,8 @@ export class HttpClient {
     return res;
   }
 
-  private transportFailure(err: unknown, req: HttpRequest, timedOut: boolean): ToolFailureError {
+  private async transportFailure(err: unknown, req: HttpRequest, timedOut: boolean): Promise<ToolFailureError> {
+    const undiciErrors = (await loadUndici()).errors;
     if (req.signal?.aborted) {
       return new ToolFailureError({ code: 'cancelled', message: 'The request was cancelled by the client.', next_step: 'Nothing to do.' });
     }
