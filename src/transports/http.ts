@@ -13,6 +13,8 @@ export interface HttpServeOptions {
   allowedHosts: readonly string[];
   maxBodyBytes: number;
   createServer: () => McpServer;
+  /** Sessions unused this long are closed (clients that vanish never send DELETE). Default 30 minutes. */
+  sessionIdleMs?: number;
 }
 
 export interface RunningHttpServer {
@@ -87,7 +89,18 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
   if (!isLoopbackHost(opts.host) && !opts.token) {
     throw new Error(`Refusing to bind ${opts.host}: a non-loopback address needs AGENTPMT_HTTP_TOKEN so that only your clients can connect.`);
   }
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer; lastSeen: number }>();
+  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const sweeper = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, s] of sessions) {
+      if (s.lastSeen < cutoff) {
+        sessions.delete(id);
+        void s.transport.close().then(() => s.server.close()).catch(() => undefined);
+        log.debug('closed an idle http session', { sessions: sessions.size });
+      }
+    }
+  }, Math.min(60_000, idleMs)).unref();
   let inFlight = 0;
   let closing = false;
   let drained: (() => void) | undefined;
@@ -110,6 +123,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
 
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (existing) existing.lastSeen = Date.now();
 
     if (req.method === 'POST') {
       const text = await readBody(req, opts.maxBodyBytes);
@@ -126,7 +140,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
-          sessions.set(id, { transport, server });
+          sessions.set(id, { transport, server, lastSeen: Date.now() });
           log.debug('http session opened', { sessions: sessions.size });
         },
       });
@@ -174,6 +188,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
     port,
     async close(graceMs = 10_000) {
       closing = true;
+      clearInterval(sweeper);
       httpServer.close();
       // SSE GET streams never end on their own; only wait for requests that are not streams.
       const waitFor = new Promise<void>((resolve) => {

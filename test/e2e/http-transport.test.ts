@@ -88,3 +88,24 @@ describe('the CLI in HTTP mode', () => {
     await sandbox.close();
   });
 });
+
+describe('idle HTTP sessions', () => {
+  it('are closed after the idle timeout, so vanished clients do not pile up', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    const { createMcpServer, createSharedRuntime } = await import('../../src/server.js');
+    const { serveHttp } = await import('../../src/transports/http.js');
+    const shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-idle-test' }));
+    const server = await serveHttp({ host: '127.0.0.1', port: 0, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared), sessionIdleMs: 300 });
+    try {
+      const init = await post(server.url, {}, JSON.stringify(INIT));
+      const sid = init.headers['mcp-session-id'] as string;
+      expect(sid).toBeTruthy();
+      await new Promise((r) => setTimeout(r, 900));
+      const later = await post(server.url, { 'mcp-session-id': sid }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
+      expect(later.status).toBe(404);
+    } finally {
+      await server.close(500);
+      await shared.close();
+    }
+  });
+});
