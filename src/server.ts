@@ -104,7 +104,8 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
   for (const decl of declarations) {
     server.registerTool(
       decl.name,
-      { title: decl.title, description: decl.description, inputSchema: decl.input, annotations: { title: decl.title, ...decl.annotations } },
+      // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
+      { title: decl.title, description: decl.description, inputSchema: decl.input, annotations: decl.annotations },
       (args, extra) => handler(decl)(args as Record<string, unknown>, extra),
     );
   }
@@ -113,7 +114,7 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
     for (const pin of shared.pins ?? []) {
       server.registerTool(
         pin.name,
-        { title: pin.title, description: pin.description, inputSchema: pin.input as never, annotations: { title: pin.title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } },
+        { title: pin.title, description: pin.description, inputSchema: pin.input as never, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } },
         ((args: Record<string, unknown>, extra: Extra) => handler(invoke, (a) => ({ product: pin.product, action: pin.action, parameters: a, payment: 'credits' }))(args, extra)) as never,
       );
     }

@@ -134,8 +134,23 @@ export class HttpClient {
   }
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    // One controller and one timer per request: AbortSignal.timeout + any() cost ~5x more on the hot path.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('timeout')), this.opts.timeoutMs);
+    const onCallerAbort = () => controller.abort(req.signal?.reason);
+    if (req.signal?.aborted) controller.abort(req.signal.reason);
+    else req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timeout = { get aborted() { return controller.signal.aborted && !req.signal?.aborted; } };
+    const signal = controller.signal;
+    try {
+      return await this.send(req, signal, timeout);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  private async send(req: HttpRequest, signal: AbortSignal, timeout: { readonly aborted: boolean }): Promise<HttpResponse> {
     const headers: Record<string, string> = {
       accept: 'application/json, text/html;q=0.9, */*;q=0.8',
       'user-agent': this.opts.userAgent ?? 'agentpmt-mcp',

@@ -7,8 +7,10 @@ import type { TransferAuthorization, TransferDomain } from './x402-authorization
 
 // viem is loaded on first signature, not at start-up: importing it eagerly costs
 // about 230 ms of cold start for every host launch, wallet or not.
-const signer = () => import('./signer.js');
-const x402 = () => import('./x402-authorization.js');
+let signerModule: Promise<typeof import('./signer.js')> | undefined;
+let x402Module: Promise<typeof import('./x402-authorization.js')> | undefined;
+const signer = () => (signerModule ??= import('./signer.js'));
+const x402 = () => (x402Module ??= import('./x402-authorization.js'));
 
 export type WalletSource = 'env' | 'keystore' | 'created';
 
