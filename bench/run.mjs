@@ -494,6 +494,7 @@ async function perCallPhase() {
 
 async function cryptoPhase() {
   const w = await import(distUrl('wallet/index.js'));
+  const { TRANSFER_WITH_AUTHORIZATION_TYPES: x402Types } = await import(distUrl('wallet/x402-authorization.js'));
   const { privateKeyToAccount } = await import('viem/accounts');
   const { privateKey } = newWallet();
   const address = w.addressFromPrivateKey(privateKey);
@@ -509,16 +510,7 @@ async function cryptoPhase() {
     extra: { name: 'USD Coin', version: '2' },
   };
   const resource = { url: `${sandbox.url}/api/external/tools/${PRODUCT}/actions/echo/invoke`, description: 'bench', mimeType: 'application/json' };
-  const types = {
-    TransferWithAuthorization: [
-      { name: 'from', type: 'address' },
-      { name: 'to', type: 'address' },
-      { name: 'value', type: 'uint256' },
-      { name: 'validAfter', type: 'uint256' },
-      { name: 'validBefore', type: 'uint256' },
-      { name: 'nonce', type: 'bytes32' },
-    ],
-  };
+  const types = x402Types;
   const ops = {
     'EIP-191 request: build message + sign (project helpers, as the server does per call)': async () => {
       const message = w.buildSignedMessage({ wallet: address, sessionNonce: 'bench-session-nonce', requestId: w.newRequestId(), scope });

@@ -57,7 +57,7 @@ export interface SignTransferWithAuthorizationInput {
   authorization: TransferAuthorization;
 }
 
-const TRANSFER_WITH_AUTHORIZATION_TYPES = {
+export const TRANSFER_WITH_AUTHORIZATION_TYPES = {
   TransferWithAuthorization: [
     { name: 'from', type: 'address' },
     { name: 'to', type: 'address' },
