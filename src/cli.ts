@@ -35,7 +35,7 @@ async function serve(config: Config): Promise<void> {
   }
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
-    await serveStdio(createMcpServer(shared));
+    await serveStdio(createMcpServer(shared), shared.inflight);
     await shared.close();
     return;
   }

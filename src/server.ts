@@ -31,6 +31,8 @@ export interface SharedRuntime {
   market: MarketplaceCache;
   /** Marketplace actions pinned as their own tools (AGENTPMT_PIN), resolved at start-up. */
   pins?: readonly PinnedAction[];
+  /** Tool calls still running, so a shutdown can let them finish (a payment mid-flight, say). */
+  inflight?: { count: number };
 }
 
 /** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
@@ -42,6 +44,7 @@ export function createSharedRuntime(config: Config): SharedRuntime & { close(): 
     wallet: new WalletManager(config),
     sessions: new SessionNonces(http, config.webUrl),
     payments: paymentServices(config),
+    inflight: { count: 0 },
     market: new MarketplaceCache(
       () => catalog.find((d) => d.name === 'marketplace_list')!,
       () => catalog.find((d) => d.name === 'account_products_list')!,
@@ -99,7 +102,11 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
             return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
           }
         : undefined;
-      return execute(decl, mapArgs(args), { ...shared, instance, signal: extra.signal, progress, ...(elicit ? { elicit } : {}) });
+      const inflight = shared.inflight;
+      if (inflight) inflight.count++;
+      return execute(decl, mapArgs(args), { ...shared, instance, signal: extra.signal, progress, ...(elicit ? { elicit } : {}) }).finally(() => {
+        if (inflight) inflight.count--;
+      });
     };
   for (const decl of declarations) {
     server.registerTool(

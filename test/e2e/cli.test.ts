@@ -75,4 +75,22 @@ describe('stdio mode', () => {
     expect(err).toContain('"level":"debug"');
     expect(err).not.toContain(sandbox.credentials.bearerToken);
   });
+
+  it('lets a running call finish when the host closes stdin', async () => {
+    sandbox.addFault({ path: '/health', delayMs: 1200, times: 1 });
+    const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', ...sandboxEnv(sandbox) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const send = (msg: object) => child.stdin.write(JSON.stringify(msg) + '\n');
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'platform_health', arguments: {} } });
+    await new Promise((r) => setTimeout(r, 300));
+    child.stdin.end();
+    await once(child, 'exit');
+    const answer = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: number; result?: { isError?: boolean; structuredContent?: { status?: string } } }).find((m) => m.id === 7);
+    expect(answer, 'the running call was answered before exit').toBeDefined();
+    expect(answer!.result?.structuredContent?.status).toBe('ok');
+    sandbox.clearFaults();
+  });
 });
