@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorResult, okResult } from '../engine/results.js';
-import { fail, normalizePlatformError } from '../engine/errors.js';
+import { fail } from '../engine/errors.js';
+import { requestFor } from '../engine/executor.js';
 import { log } from '../log.js';
 import { defineEndpoint } from './types.js';
 
@@ -39,8 +40,8 @@ export const identityEndpoints = [
           next_step: 'Use the existing wallet. Only if the user explicitly wants a new one, call wallet_create with replace: true (the old keystore is kept under a new name).',
         });
       }
-      const res = await ctx.http.request({ origin: ctx.config.webUrl, method: 'POST', path: '/api/external/agentaddress', idempotent: false, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-      if (res.status >= 400) return errorResult(normalizePlatformError(res.status, res.json ?? res.text, res.retryAfterSeconds));
+      // This declaration's own request (no body; a 429 becomes the error model with its wait time).
+      const res = await requestFor(identityEndpoints.find((d) => d.name === 'wallet_create')!, {}, ctx);
       const data = (res.json as AgentAddressResponse | undefined)?.data;
       const key = typeof data?.evmPrivateKey === 'string' ? data.evmPrivateKey : undefined;
       // Register before anything else can touch them, so no log line or result can carry them.

@@ -5,6 +5,7 @@ import type { RuntimeContext } from '../engine/context.js';
 import { nextStepFor, ToolFailureError } from '../engine/errors.js';
 import { requestFor } from '../engine/executor.js';
 import { errorResult, okResult } from '../engine/results.js';
+import { sleep } from '../shared/sleep.js';
 import { NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { triggerInput, webhookEndpoints } from './webhooks.js';
@@ -24,21 +25,6 @@ interface Run {
 
 const decl = (name: string): AnyDeclaration => webhookEndpoints.find((d) => d.name === name)!;
 const runOf = (json: unknown): Run => (json as { data: { run: Run } }).data.run;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('cancelled'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new Error('cancelled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function finalResult(run: Run, extra: Record<string, unknown>): CallToolResult {
   if (run.status === 'failed') {

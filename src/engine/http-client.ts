@@ -1,6 +1,7 @@
 import type { Dispatcher, Pool } from 'undici';
 import { fail, ToolFailureError } from './errors.js';
 import { log } from '../log.js';
+import { sleep } from '../shared/sleep.js';
 
 export interface HttpRequest {
   origin: string;
@@ -58,16 +59,6 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });
 
 /**
  * The single HTTP path to the platform: a keep-alive pool per origin, timeouts,

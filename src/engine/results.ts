@@ -52,13 +52,18 @@ export function trimToBudget(value: unknown, budget: number): { value: unknown; 
 }
 
 export function okResult(structured: Record<string, unknown>, summary: string): CallToolResult {
-  const scrubbed = scrubStructured(structured);
-  const { value, trimmed } = trimToBudget(scrubbed, MAX_TEXT_CHARS - 500);
-  const safe = trimmed
-    ? { ...(value as Record<string, unknown>), _truncated: 'This result was too large and was shortened. Ask for a smaller page, a lower limit or fewer fields to see the rest.' }
-    : scrubbed;
+  // One serialization on the common path: scrub it, and only trim when it is over budget.
+  const raw = JSON.stringify(structured);
+  const json = log.scrub(raw);
+  let safe = json === raw ? structured : (JSON.parse(json) as Record<string, unknown>);
+  let text = json;
+  if (json.length > MAX_TEXT_CHARS - 500) {
+    const { value } = trimToBudget(safe, MAX_TEXT_CHARS - 500);
+    safe = { ...(value as Record<string, unknown>), _truncated: 'This result was too large and was shortened. Ask for a smaller page, a lower limit or fewer fields to see the rest.' };
+    text = JSON.stringify(safe);
+  }
   return {
-    content: [{ type: 'text', text: truncate(`${log.scrub(summary)}\n${JSON.stringify(safe)}`) }],
+    content: [{ type: 'text', text: truncate(`${log.scrub(summary)}\n${text}`) }],
     structuredContent: safe,
   };
 }

@@ -5,6 +5,7 @@ import { fail, normalizePlatformError, ToolFailureError } from '../engine/errors
 import type { HttpResponse } from '../engine/http-client.js';
 import { okResult } from '../engine/results.js';
 import { log } from '../log.js';
+import { sleep } from '../shared/sleep.js';
 import { CHAIN_NAMES, formatAmount, type Currency } from './assets.js';
 import { readChallenge, readSettlement } from './challenge.js';
 import type { PaymentEntry } from './ledger.js';
@@ -34,7 +35,6 @@ const RECONCILE_ATTEMPTS = 7; // backoff 0.2 s … 12.8 s, about 25 s in all
 
 const describeChoice = (c: PricedRequirement) => `${formatAmount(c.amount)} ${c.asset.currency} (${c.asset.symbol} on ${CHAIN_NAMES[c.asset.chainId]}) to ${c.payTo}`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sends a call that may answer 402 and pays it with x402 under the spend

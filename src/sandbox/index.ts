@@ -3,9 +3,20 @@ import type { Socket } from "node:net";
 import { registerAccountRoutes } from "./account.js";
 import { isValidBearer } from "./auth.js";
 import { registerEmbedRoutes } from "./embed.js";
-import { assertAddress, creditWallet, JOB_IDS, PUBLIC_WORKFLOW_ID, registerExternalRoutes, walletBalance, type InvokePathForm } from "./external/index.js";
+import type { Catalog } from "./catalog.js";
+import {
+  assertAddress,
+  creditWallet,
+  JOB_IDS,
+  PUBLIC_WORKFLOW_ID,
+  registerExternalRoutes,
+  SANDBOX_PAYEE,
+  walletBalance,
+  type InvokePathForm,
+  type X402FaultConfig,
+  type X402SettledPayment,
+} from "./external/index.js";
 import { errorResponse, HttpError, Router, type RequestContext, type SandboxResponse } from "./http.js";
-import { SANDBOX_PAYEE, type X402FaultConfig, type X402SettledPayment } from "./external/index.js";
 import { SandboxState, type SandboxCredentials } from "./state.js";
 import { registerWebhookRoutes } from "./webhooks.js";
 import { registerScheduleRoutes, SCHEDULE_IDS } from "./schedules.js";
@@ -66,15 +77,8 @@ export interface Sandbox {
   url: string;
   port: number;
   credentials: { bearerToken: string; apiKey: string; budgetKey: string };
-  ids: {
-    workflow: string;
-    slowWorkflow: string;
-    failingWorkflow: string;
-    setupRequiredWorkflow: string;
-    notOnBudgetWorkflow: string;
-    bundle: string;
-    product: string;
-    expensiveProduct: string;
+  /** The catalog's anchor ids (workflow, slowWorkflow, …, product, expensiveProduct) plus the ones below. */
+  ids: Catalog["anchors"] & {
     /** External API: a plain job (reward 50 credits). */
     job: string;
     /** External API: a social_share job (needs social_posts). */

@@ -68,7 +68,7 @@ function hostAllowed(hostHeader: string | undefined, bindHost: string, allowed: 
   const h = hostHeader.toLowerCase();
   const name = h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.split(':')[0]!;
   if (allowed.includes(h) || allowed.includes(name)) return true;
-  if (LOOPBACK_NAMES.has(name) || /^127\.\d+\.\d+\.\d+$/.test(name)) return true;
+  if (isLoopbackHost(name)) return true;
   return !isLoopbackHost(bindHost) && bindHost !== '0.0.0.0' && bindHost !== '::' && name === bindHost.toLowerCase();
 }
 
