@@ -5,7 +5,7 @@ import { captured, expectNoSecretsCaptured, knownSecrets } from './helpers.js';
 
 // Every test file ends with the same check: nothing it captured (tool results, errors,
 // the server's stderr and log lines) contains a private key, mnemonic, passphrase or token.
-const vectors = JSON.parse(readFileSync(new URL('../../shared/spec/vectors.json', import.meta.url), 'utf8')) as { private_key: string };
+const vectors = JSON.parse(readFileSync(new URL('./fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string };
 knownSecrets.add(vectors.private_key.slice(2));
 knownSecrets.add(SANDBOX_CREDENTIALS.bearerToken);
 knownSecrets.add(SANDBOX_CREDENTIALS.apiKey);

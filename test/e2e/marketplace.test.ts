@@ -5,7 +5,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { portableSchema, pinToolName } from '../../src/marketplace/pins.js';
 import { call, connectHttp, connectStdio, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; message: string; next_step: string };
 
 /** What hosts accept: no $ref / $defs anywhere, no top-level combinators, an object schema. */

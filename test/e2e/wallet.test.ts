@@ -5,7 +5,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { decryptKeystoreFile } from '../../src/wallet/keystore.js';
 import { call, captured, connect, knownSecrets, connectHttp, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const PASSPHRASE = 'e2e-keystore-passphrase-not-for-output';
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };
 /** Every secret this file handles; none may appear in any captured output. */

@@ -124,7 +124,7 @@ interface VectorCase {
   signature: Hex;
 }
 
-const vectors = JSON.parse(readFileSync(new URL("../../../shared/spec/vectors.json", import.meta.url), "utf8")) as {
+const vectors = JSON.parse(readFileSync(new URL("../fixtures/vectors.json", import.meta.url), "utf8")) as {
   private_key: Hex;
   address: Hex;
   session_nonce: string;

@@ -21,7 +21,7 @@ import {
 
 type Hex = `0x${string}`;
 
-const vectors = JSON.parse(readFileSync(new URL("../../../shared/spec/vectors.json", import.meta.url), "utf8")) as {
+const vectors = JSON.parse(readFileSync(new URL("../fixtures/vectors.json", import.meta.url), "utf8")) as {
   private_key: Hex;
   address: Hex;
   x402: {

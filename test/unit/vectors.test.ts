@@ -57,7 +57,7 @@ interface Vectors {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/spec/vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8'),
 ) as Vectors;
 
 const EMPTY_OBJECT_HASH = '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';

@@ -10,7 +10,7 @@ import { decryptKeystoreFile, parsePrivateKey, writeKeystoreFile } from '../../s
 import { WalletManager } from '../../src/wallet/manager.js';
 import { SessionNonces } from '../../src/wallet/session.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as {
   private_key: `0x${string}`;
   address: string;
   cases: { message: string; signature: string }[];
