@@ -35,7 +35,7 @@ async function serve(config: Config): Promise<void> {
   }
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
-    await serveStdio(createMcpServer(shared), shared.inflight);
+    await serveStdio(createMcpServer(shared), shared.inflight, config.shutdownSeconds * 1000, shared.stopPayments);
     await shared.close();
     return;
   }
@@ -54,7 +54,10 @@ async function serve(config: Config): Promise<void> {
     process.once('SIGTERM', resolve);
   });
   log.info('shutting down: finishing in-flight requests');
-  await running.close();
+  const { drain } = await import('./transports/stdio.js');
+  const closing = running.close(config.shutdownSeconds * 1000);
+  await drain(shared.inflight ?? { count: 0 }, config.shutdownSeconds * 1000, shared.stopPayments, 'signal');
+  await closing;
   await shared.close();
 }
 
@@ -63,8 +66,7 @@ async function serve(config: Config): Promise<void> {
  * resolved in the background by resending their own signed envelopes.
  */
 async function reconcileAtStart(shared: ReturnType<typeof createSharedRuntime>): Promise<void> {
-  const file = path.join(shared.config.home, 'payments.jsonl');
-  if (!existsSync(file)) return;
+  if (!shared.config.ledgerUrl && !existsSync(path.join(shared.config.home, 'payments.jsonl'))) return;
   try {
     const { reconcilePayments } = await import('./payments/payer.js');
     const done = await reconcilePayments(shared);
@@ -107,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Keep-alive sockets or a lock refresher must not hold a stopped server past its documented bound.
+    setTimeout(() => process.exit(code), 500).unref();
   },
   (err: unknown) => {
     const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);

@@ -35,6 +35,9 @@ export const SETTINGS = {
   allowedNetworks: { env: 'AGENTPMT_ALLOWED_NETWORKS', flag: 'allowed-networks', doc: 'networks payments may use: CAIP-2 ids, chain ids or names (default eip155:8453, Base)' },
   allowedAssets: { env: 'AGENTPMT_ALLOWED_ASSETS', flag: 'allowed-assets', doc: 'stablecoins payments may use: USDC, EURC (default USDC)' },
   allowedPayees: { env: 'AGENTPMT_ALLOWED_PAYEES', flag: 'allowed-payees', doc: 'if set, the only addresses payments may go to (comma separated)' },
+  ledgerUrl: { env: 'AGENTPMT_LEDGER_URL', flag: 'ledger-url', doc: 'postgres://… to keep the payment ledger and quotes in PostgreSQL, shared by several server instances (default: the file in the state directory)', secret: true },
+  paymentDedupeSeconds: { env: 'AGENTPMT_PAYMENT_DEDUPE_SECONDS', flag: 'payment-dedupe-seconds', doc: 'an identical paid call repeated within this many seconds returns the recorded payment instead of paying again (default 600; 0 turns it off)' },
+  shutdownSeconds: { env: 'AGENTPMT_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', doc: 'on SIGTERM or stdin close, how long running calls get before they are answered "outcome unknown, will be reconciled" and the process exits (default 10)' },
   workflowWaitSeconds: { env: 'AGENTPMT_WORKFLOW_WAIT_SECONDS', flag: 'workflow-wait-seconds', doc: 'how long workflow_run / workflow_run_wait wait before handing back a run id (default 45, max 55: hosts cancel calls after ~60 s)' },
   logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
   toolsets: { env: 'AGENTPMT_TOOLSETS', flag: 'toolsets', doc: 'comma-separated toolsets to enable, "default" or "all" (default: default)' },
@@ -137,6 +140,9 @@ export const configSchema = z
       .default('')
       .transform((v) => v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
       .refine((list) => list.every((a) => /^0x[0-9a-f]{40}$/.test(a)), 'must be 0x-prefixed 40-hex-digit addresses, comma separated'),
+    ledgerUrl: optionalSecret.refine((v) => v === undefined || /^postgres(ql)?:\/\/\S+$/.test(v), 'AGENTPMT_LEDGER_URL must be a postgres:// or postgresql:// connection URL'),
+    paymentDedupeSeconds: intInRange(0, 7 * 86_400).default(600),
+    shutdownSeconds: intInRange(1, 120).default(10),
     workflowWaitSeconds: intInRange(1, 55).default(45),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     toolsets: z
@@ -246,5 +252,17 @@ export function secretValues(config: Config): string[] {
   return Object.entries(SETTINGS)
     .filter(([, s]) => 'secret' in s && s.secret)
     .map(([name]) => config[name as SettingName])
-    .filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    .filter((v): v is string => typeof v === 'string' && v.length >= 4)
+    .concat(urlPassword(config.ledgerUrl));
+}
+
+/** The password inside a connection URL, scrubbed on its own too (a driver error may quote it without the URL). */
+function urlPassword(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const p = decodeURIComponent(new URL(url).password);
+    return p.length >= 4 ? [p] : [];
+  } catch {
+    return [];
+  }
 }

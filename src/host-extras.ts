@@ -5,7 +5,7 @@ import type { RuntimeContext } from './engine/context.js';
 import { execute } from './engine/executor.js';
 import { log, type LogEntry } from './log.js';
 import { describePolicy } from './payments/policy.js';
-import { paymentSummary } from './payments/payer.js';
+import { paymentSummary, readLedger } from './payments/payer.js';
 
 type Ctx = Omit<RuntimeContext, 'signal' | 'progress'>;
 
@@ -20,13 +20,12 @@ export function registerHostExtras(server: McpServer, ctx: Ctx, declarations: re
     json(uri.href, describePolicy(ctx.payments.policy)),
   );
   server.registerResource('recent-payments', 'agentpmt://payments/recent', { title: 'Recent payments', description: 'The 20 newest entries of the local payment ledger.', mimeType: 'application/json' }, async (uri) => {
-    const ledger = await ctx.payments.ledger();
-    const rows = ledger
-      .all()
+    const { entries, problem } = await readLedger(ctx);
+    const rows = entries
       .sort((a, b) => b.created_at.localeCompare(a.created_at))
       .slice(0, 20)
       .map((e) => ({ ...paymentSummary(e), created_at: e.created_at, description: e.description }));
-    return json(uri.href, rows);
+    return json(uri.href, problem ? { ledger_problem: problem, payments: rows } : rows);
   });
   server.registerResource('toolsets', 'agentpmt://toolsets', { title: 'Enabled toolsets', description: 'Which toolsets and tools this server exposes, and which exist but are switched off.', mimeType: 'application/json' }, async (uri) => {
     const enabled = new Set(declarations.map((d) => d.name));

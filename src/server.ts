@@ -9,9 +9,8 @@ import { execute } from './engine/executor.js';
 import { HttpClient } from './engine/http-client.js';
 import { WalletManager } from './wallet/manager.js';
 import { SessionNonces } from './wallet/session.js';
-import path from 'node:path';
-import { QuoteBook } from './payments/approval.js';
-import { PaymentLedger } from './payments/ledger.js';
+import type { LedgerStore } from './payments/ledger.js';
+import { ledgerLocation, openLedger } from './payments/ledger-open.js';
 import { policyFromConfig } from './payments/policy.js';
 import { MarketplaceCache } from './marketplace/catalog-cache.js';
 import type { PinnedAction } from './marketplace/pins.js';
@@ -35,30 +34,52 @@ export interface SharedRuntime {
   inflight?: { count: number };
 }
 
+export type Runtime = SharedRuntime & {
+  /** Stops payments in flight: each is recorded as unknown and its caller answered; reconciled at the next start. */
+  stopPayments(): void;
+  close(): Promise<void>;
+};
+
 /** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
-export function createSharedRuntime(config: Config): SharedRuntime & { close(): Promise<void> } {
+export function createSharedRuntime(config: Config): Runtime {
   const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, userAgent: `agentpmt-mcp/${VERSION}` });
+  const stopping = new AbortController();
+  const payments = paymentServices(config, stopping.signal);
   return {
     config,
     http,
     wallet: new WalletManager(config),
     sessions: new SessionNonces(http, config.webUrl),
-    payments: paymentServices(config),
+    payments: payments.services,
     inflight: { count: 0 },
     market: new MarketplaceCache(
       () => catalog.find((d) => d.name === 'marketplace_list')!,
       () => catalog.find((d) => d.name === 'account_products_list')!,
     ),
-    close: () => http.close(),
+    stopPayments: () => stopping.abort(),
+    close: async () => {
+      stopping.abort();
+      await Promise.all([http.destroy(), payments.close()]);
+    },
   };
 }
 
-function paymentServices(config: Config): PaymentServices {
-  let opened: Promise<PaymentLedger> | undefined;
+function paymentServices(config: Config, shutdown: AbortSignal): { services: PaymentServices; close(): Promise<void> } {
+  let opened: Promise<LedgerStore> | undefined;
+  const ledger = () => {
+    // A failed open (database down, say) is not cached: the next paid call tries again.
+    opened ??= openLedger(config).catch((err: unknown) => {
+      opened = undefined;
+      throw err;
+    });
+    return opened;
+  };
   return {
-    policy: policyFromConfig(config),
-    quotes: new QuoteBook(),
-    ledger: () => (opened ??= PaymentLedger.open(path.join(config.home, 'payments.jsonl'))),
+    services: { policy: policyFromConfig(config), ledger, ledgerLocation: ledgerLocation(config), shutdown },
+    close: async () => {
+      const store = await opened?.catch(() => undefined);
+      await store?.close();
+    },
   };
 }
 

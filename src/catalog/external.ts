@@ -38,6 +38,7 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
     payment: z.enum(['credits', 'x402', 'auto']).default('credits').describe('How to pay: credits (default), x402 (on-chain, this call only) or auto (credits, else x402).'),
     max_price_usd: z.number().positive().max(10_000).optional().describe('Refuse to pay more than this many USD for this call (x402).'),
     quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval; pays exactly that quote.'),
+    pay_again: z.boolean().optional().describe('Only when the user asks to buy an identical call again within minutes of paying for it; otherwise the recorded payment is returned instead of paying twice.'),
   },
   run: async (args, ctx) => {
     await checkInvocation(ctx, args.product, args.action, args.parameters);
@@ -60,6 +61,7 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
         // Direct x402 sends the action's parameters as the raw body (contracts §4).
         body: JSON.stringify(args.parameters),
         ...(args.quote_id ? { quoteId: args.quote_id } : {}),
+        ...(args.pay_again ? { payAgain: true } : {}),
         ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
       },
       ctx,

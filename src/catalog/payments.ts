@@ -5,7 +5,8 @@ import { requestFor } from '../engine/executor.js';
 import { okResult } from '../engine/results.js';
 import { assetBySymbol, CHAIN_NAMES, formatAmount } from '../payments/assets.js';
 import { describePolicy } from '../payments/policy.js';
-import { paidCallResult, paymentSummary, sendWithX402 } from '../payments/payer.js';
+import { PAYMENT_STATUSES, UNRESOLVED } from '../payments/ledger.js';
+import { paidCallResult, paymentSummary, readLedger, sendWithX402 } from '../payments/payer.js';
 import { externalEndpoints } from './external.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 
@@ -90,9 +91,9 @@ export const paymentEndpoints = [
     auth: 'none',
     input: {},
     run: async (_args, ctx) => {
-      const ledger = await ctx.payments.ledger();
+      const ledger = await readLedger(ctx);
       const policy = ctx.payments.policy;
-      const spent = ledger.spentToday();
+      const spent = ledger.committed;
       let address: string | null = null;
       let walletProblem: string | undefined;
       try {
@@ -109,7 +110,7 @@ export const paymentEndpoints = [
         }
       }
       const today = (c: 'USD' | 'EUR') => ({ spent_or_pending: formatAmount(spent[c]), budget: formatAmount(policy.dailyBudget[c]), remaining: formatAmount(policy.dailyBudget[c] > spent[c] ? policy.dailyBudget[c] - spent[c] : 0n) });
-      const unresolved = ledger.unresolved().map(paymentSummary);
+      const unresolved = ledger.entries.filter((e) => UNRESOLVED.has(e.status)).map(paymentSummary);
       return okResult(
         {
           address,
@@ -118,8 +119,9 @@ export const paymentEndpoints = [
           today: { USD: today('USD'), EUR: today('EUR'), day: new Date().toISOString().slice(0, 10) + ' (UTC)' },
           policy: describePolicy(policy),
           unresolved_payments: unresolved,
+          ...(ledger.problem ? { ledger_problem: `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` } : {}),
         },
-        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.`,
+        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}`,
       );
     },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -134,19 +136,22 @@ export const paymentEndpoints = [
     path: '/payments',
     auth: 'none',
     input: {
-      status: z.enum(['pending', 'settled', 'failed', 'unknown']).optional().describe('Only payments with this status.'),
+      status: z.enum(PAYMENT_STATUSES).optional().describe('Only payments with this status (reserved: held under the budget, not yet signed).'),
       since: z.string().date().optional().describe('Only payments made on or after this date (YYYY-MM-DD, UTC).'),
       until: z.string().date().optional().describe('Only payments made on or before this date (YYYY-MM-DD, UTC).'),
       limit: z.number().int().min(1).max(200).default(50).describe('How many to return (newest first).'),
     },
     run: async (args, ctx) => {
-      const ledger = await ctx.payments.ledger();
-      const rows = ledger
-        .all()
+      const ledger = await readLedger(ctx);
+      const rows = ledger.entries
         .filter((e) => (!args.status || e.status === args.status) && (!args.since || e.created_at.slice(0, 10) >= args.since) && (!args.until || e.created_at.slice(0, 10) <= args.until))
         .sort((a, b) => b.created_at.localeCompare(a.created_at));
       const page = rows.slice(0, args.limit).map((e) => ({ ...paymentSummary(e), created_at: e.created_at, updated_at: e.updated_at, description: e.description, kind: e.kind, attempts: e.attempts }));
-      return okResult({ payments: page, total: rows.length, truncated: rows.length > page.length }, `${rows.length} payment(s)${rows.length > page.length ? `, showing the newest ${page.length}` : ''}.`);
+      const problem = ledger.problem ? `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` : undefined;
+      return okResult(
+        { payments: page, total: rows.length, truncated: rows.length > page.length, ...(problem ? { ledger_problem: problem } : {}) },
+        `${rows.length} payment(s)${rows.length > page.length ? `, showing the newest ${page.length}` : ''}.${problem ? ` ${problem}` : ''}`,
+      );
     },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   }),

@@ -2,8 +2,7 @@ import type { Config } from '../config.js';
 import type { HttpClient } from './http-client.js';
 import type { WalletManager } from '../wallet/manager.js';
 import type { SessionNonces } from '../wallet/session.js';
-import type { QuoteBook } from '../payments/approval.js';
-import type { PaymentLedger } from '../payments/ledger.js';
+import type { LedgerStore } from '../payments/ledger.js';
 import type { SpendPolicy } from '../payments/policy.js';
 import type { MarketplaceCache } from '../marketplace/catalog-cache.js';
 
@@ -14,9 +13,12 @@ export interface ElicitAnswer {
 
 export interface PaymentServices {
   policy: SpendPolicy;
-  quotes: QuoteBook;
-  /** Opened on first use (start-up stays fast), then shared. */
-  ledger: () => Promise<PaymentLedger>;
+  /** Opened on first use (start-up stays fast), then shared; quotes live in it too. */
+  ledger: () => Promise<LedgerStore>;
+  /** The ledger's file or database, safe to show. */
+  ledgerLocation: string;
+  /** Aborted when the server begins to stop: payments in flight are then recorded as unknown and answered. */
+  shutdown: AbortSignal;
 }
 
 /** What a tool call can reach: settings, the one HTTP client, and per-process connection state. */

@@ -229,6 +229,12 @@ export class HttpClient {
     });
   }
 
+  /** Aborts whatever is still in flight: for a shutdown that must end within its bound. */
+  async destroy(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
+    this.pools.clear();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
     this.pools.clear();

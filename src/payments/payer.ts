@@ -8,8 +8,8 @@ import { log } from '../log.js';
 import { sleep } from '../shared/sleep.js';
 import { CHAIN_NAMES, formatAmount, type Currency } from './assets.js';
 import { readChallenge, readSettlement } from './challenge.js';
-import type { PaymentEntry } from './ledger.js';
-import { chooseRequirement, type PricedRequirement } from './policy.js';
+import { committedOn, LedgerProblemError, OWNER, ownerMayBeAlive, UNRESOLVED, type LedgerProblem, type LedgerStore, type PaymentEntry } from './ledger.js';
+import { budgetRefusal, chooseRequirement, type PricedRequirement } from './policy.js';
 
 export interface PaidCall {
   kind: PaymentEntry['kind'];
@@ -21,6 +21,8 @@ export interface PaidCall {
   body: string;
   quoteId?: string;
   maxPrice?: { currency: Currency; amount: bigint };
+  /** The user wants this identical call bought again, although it was paid moments ago. */
+  payAgain?: boolean;
 }
 
 export interface PaidOutcome {
@@ -28,48 +30,123 @@ export interface PaidOutcome {
   payment?: PaymentEntry;
   /** Set when the call stopped to ask for approval (a quote to confirm). */
   approval?: CallToolResult;
+  /** The identical call was already paid within the de-duplication window: this is its recorded outcome. */
+  replayed?: boolean;
 }
 
 const SEND_ATTEMPTS = 3;
 const RECONCILE_ATTEMPTS = 7; // backoff 0.2 s … 12.8 s, about 25 s in all
+/** Platform answers kept in the ledger for a repeated call; bigger ones are summarized by the payment alone. */
+const MAX_RECORDED_RESPONSE = 32 * 1024;
+
+/** Payments this process is sending right now: nobody else may resend them meanwhile. */
+const delivering = new Set<string>();
 
 const describeChoice = (c: PricedRequirement) => `${formatAmount(c.amount)} ${c.asset.currency} (${c.asset.symbol} on ${CHAIN_NAMES[c.asset.chainId]}) to ${c.payTo}`;
 
+/** The ledger, or a refusal naming what is wrong with it: nothing is paid from a ledger we cannot trust. */
+export async function usableLedger(ctx: Pick<RuntimeContext, 'payments'>): Promise<LedgerStore> {
+  let store: LedgerStore;
+  try {
+    store = await ctx.payments.ledger();
+  } catch (err) {
+    if (err instanceof ToolFailureError) throw err;
+    throw ledgerFailure(err instanceof LedgerProblemError ? err.problem : { location: ctx.payments.ledgerLocation, what: (err as Error).message, next_step: 'Run agentpmt-mcp doctor to check the ledger settings.' });
+  }
+  const problem = await store.problem();
+  if (problem) throw ledgerFailure(problem);
+  return store;
+}
+
+export function ledgerFailure(p: LedgerProblem): ToolFailureError {
+  return new ToolFailureError({
+    code: 'ledger_unusable',
+    message: `Payments are stopped: the payment ledger ${p.location} ${p.what}. Nothing was signed or paid.`,
+    next_step: `${p.next_step} Free tools and credit payments keep working meanwhile.`,
+  });
+}
+
+/** Ledger errors met while paying become the same named refusal. */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof LedgerProblemError) throw ledgerFailure(err.problem);
+    throw err;
+  }
+}
+
+const isUnresolved = (e: PaymentEntry) => UNRESOLVED.has(e.status);
+
+/** Another call (here or in another process) is paying for this same call right now. */
+function inFlight(e: PaymentEntry): boolean {
+  if (!isUnresolved(e)) return false;
+  if (e.owner === OWNER) return delivering.has(e.id) || e.status === 'reserved';
+  return ownerMayBeAlive(e.owner, e.updated_at);
+}
+
+function recentlySettled(entries: readonly PaymentEntry[], windowSeconds: number, now = Date.now()): PaymentEntry | undefined {
+  if (windowSeconds <= 0) return undefined;
+  return entries.filter((e) => e.status === 'settled' && now - Date.parse(e.updated_at) <= windowSeconds * 1000).at(-1);
+}
+
+function inProgressFailure(e: PaymentEntry): ToolFailureError {
+  return new ToolFailureError({
+    status: 409,
+    code: 'payment_in_progress',
+    message: `An identical call is being paid right now (payment ${e.id}, ${formatAmount(BigInt(e.amount))} ${e.currency}, ${e.status}). It was not paid a second time.`,
+    next_step: 'Wait a few seconds, then call again with the same arguments: you get that payment\'s outcome. payments_list shows it meanwhile.',
+    details: paymentSummary(e),
+  });
+}
+
+function replayOf(e: PaymentEntry): PaidOutcome {
+  const json = e.response ?? {};
+  return { res: { status: 200, headers: {}, contentType: 'application/json', kind: 'json', json, text: JSON.stringify(json) }, payment: e, replayed: true };
+}
 
 /**
  * Sends a call that may answer 402 and pays it with x402 under the spend
- * policy: choose → approve → sign → write the ledger → send the identical body
- * with X-PAYMENT → record the outcome. Nothing is signed before the policy and
- * the approval said yes; nothing is sent before the ledger line is on disk.
+ * policy: choose → approve → reserve (the policy check and the ledger record
+ * in one atomic step) → sign → record the envelope → send the identical body
+ * with X-PAYMENT → record the outcome. Nothing is signed before the policy,
+ * the approval and the reservation said yes; nothing is sent before the
+ * envelope is on disk.
  */
 export async function sendWithX402(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome> {
-  const ledger = await ctx.payments.ledger();
-  const callKey = createHash('sha256').update(`${call.origin}${call.path}\n${call.body}`).digest('hex');
+  return guarded(() => payOnce(call, ctx));
+}
 
-  // An earlier payment for this very call whose outcome is unknown is finished first,
-  // with its own envelope: signing a second one could pay twice.
-  for (const earlier of ledger.unresolved().filter((e) => e.call_key === callKey)) {
+async function payOnce(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome> {
+  const store = await usableLedger(ctx);
+  const callKey = createHash('sha256').update(`${call.origin}${call.path}\n${call.body}`).digest('hex');
+  const windowSeconds = ctx.config.paymentDedupeSeconds;
+
+  // An earlier payment for this very call is finished first, with its own envelope:
+  // signing a second one could pay twice. One still being sent elsewhere is left alone.
+  const prior = await store.byCallKey(callKey);
+  for (const earlier of prior.filter(isUnresolved)) {
+    if (inFlight(earlier)) throw inProgressFailure(earlier);
+    if (!earlier.envelope) {
+      await store.update(earlier.id, { status: 'failed', failure_reason: 'released: reserved but never signed (the process stopped first); nothing was sent' });
+      continue;
+    }
     const outcome = await deliver(earlier, ctx);
     if (outcome.payment?.status !== 'failed') return outcome;
   }
+  const settled = call.payAgain ? undefined : recentlySettled(prior, windowSeconds);
+  if (settled) return replayOf(settled);
 
   const first = await ctx.http.request({ origin: call.origin, method: 'POST', path: call.path, body: call.body, idempotent: false, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (first.status !== 402) return { res: first };
   const challenge = readChallenge(first);
-  const verdict = chooseRequirement(challenge.accepts, ctx.payments.policy, ledger.spentToday(), call.maxPrice);
-  if (!verdict.ok) {
-    fail({
-      status: 402,
-      code: 'payment_refused_by_policy',
-      message: `Not paid: no payment option fits the spend policy. ${verdict.reasons.join(' ')}`,
-      next_step: 'Nothing was signed or paid. Pay with credits instead, pick a cheaper action, or ask the user to change the spend policy setting named above.',
-    });
-  }
+  const verdict = chooseRequirement(challenge.accepts, ctx.payments.policy, await store.committedToday(), call.maxPrice);
+  if (!verdict.ok) throw policyRefusal(verdict.reasons);
   const choice = verdict.choice;
 
   if (verdict.needsApproval) {
     if (call.quoteId) {
-      const why = ctx.payments.quotes.redeem(call.quoteId, callKey, choice);
+      const why = await store.quotes.redeem(call.quoteId, callKey, choice);
       if (why) fail({ status: 402, code: 'quote_mismatch', message: `Not paid: ${why}.`, next_step: 'Call again without quote_id to get a fresh quote, and show the user the new price before confirming.' });
     } else if (ctx.elicit) {
       const answer = await ctx.elicit(`Approve a payment of ${describeChoice(choice)} for: ${call.description}?`, {
@@ -86,7 +163,7 @@ export async function sendWithX402(call: PaidCall, ctx: RuntimeContext): Promise
         });
       }
     } else {
-      const quote = ctx.payments.quotes.issue(callKey, choice);
+      const quote = await store.quotes.issue(callKey, choice);
       return {
         res: first,
         approval: okResult(
@@ -103,25 +180,20 @@ export async function sendWithX402(call: PaidCall, ctx: RuntimeContext): Promise
     }
   }
 
-  const x402 = await import('../wallet/x402-authorization.js');
+  // The wallet is unlocked before the reservation: holding the ledger lock through a keystore decryption would stall every other payer.
   const from = await ctx.wallet.address();
-  const requirement = choice.requirement as Parameters<typeof x402.authorizationForRequirement>[0];
-  const authorization = x402.authorizationForRequirement(requirement, from);
-  const signature = await ctx.wallet.signTransfer(x402.transferDomainFromRequirement(requirement), authorization);
-  const envelope = x402.encodeX402Envelope(x402.buildX402Envelope({ resource: challenge.resource, accepted: requirement, authorization, signature }));
-  const now = new Date().toISOString();
-  const entry: PaymentEntry = {
+  const now = new Date();
+  const reservation: PaymentEntry = {
     id: `pay_${randomUUID()}`,
-    created_at: now,
-    updated_at: now,
-    status: 'pending',
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+    status: 'reserved',
     description: call.description,
     kind: call.kind,
     call_key: callKey,
     method: 'POST',
     url: `${call.origin}${call.path}`,
     body: call.body,
-    envelope,
     network: choice.requirement.network,
     asset: choice.requirement.asset,
     symbol: choice.asset.symbol,
@@ -129,66 +201,130 @@ export async function sendWithX402(call: PaidCall, ctx: RuntimeContext): Promise
     amount: choice.requirement.amount,
     pay_to: choice.payTo,
     payer: from,
-    auth_nonce: authorization.nonce,
-    valid_before: authorization.validBefore,
     attempts: 0,
+    owner: OWNER,
   };
-  await ledger.record(entry);
-  return deliver(entry, ctx);
+  type Reserved = { kind: 'reserved' } | { kind: 'busy'; entry: PaymentEntry } | { kind: 'done'; entry: PaymentEntry } | { kind: 'refused'; why: string };
+  const verdictNow = await store.reserve<Reserved>(callKey, now, (view) => {
+    const busy = view.sameCall.find(isUnresolved);
+    if (busy) return { result: { kind: 'busy', entry: busy } };
+    const done = call.payAgain ? undefined : recentlySettled(view.sameCall, windowSeconds, now.getTime());
+    if (done) return { result: { kind: 'done', entry: done } };
+    const over = budgetRefusal(choice.amount, choice.asset.currency, view.committed, ctx.payments.policy, now);
+    if (over) return { result: { kind: 'refused', why: over } };
+    return { insert: reservation, result: { kind: 'reserved' } };
+  });
+  if (verdictNow.kind === 'busy') throw inProgressFailure(verdictNow.entry);
+  if (verdictNow.kind === 'done') return replayOf(verdictNow.entry);
+  if (verdictNow.kind === 'refused') throw policyRefusal([`${describeChoice(choice)}: refused, ${verdictNow.why}.`]);
+
+  let signed: { envelope: string; nonce: string; validBefore: string };
+  try {
+    const x402 = await import('../wallet/x402-authorization.js');
+    const requirement = choice.requirement as Parameters<typeof x402.authorizationForRequirement>[0];
+    const authorization = x402.authorizationForRequirement(requirement, from);
+    const signature = await ctx.wallet.signTransfer(x402.transferDomainFromRequirement(requirement), authorization);
+    signed = { envelope: x402.encodeX402Envelope(x402.buildX402Envelope({ resource: challenge.resource, accepted: requirement, authorization, signature })), nonce: authorization.nonce, validBefore: authorization.validBefore };
+  } catch (err) {
+    await store.update(reservation.id, { status: 'failed', failure_reason: `released: not signed (${err instanceof ToolFailureError ? err.failure.code : 'signing error'}); nothing was sent` });
+    throw err;
+  }
+  delivering.add(reservation.id);
+  try {
+    // On disk before it leaves: a crash from here on is resolved by resending this very envelope.
+    const pending = await store.update(reservation.id, { status: 'pending', envelope: signed.envelope, auth_nonce: signed.nonce, valid_before: signed.validBefore });
+    return await deliver(pending, ctx);
+  } finally {
+    delivering.delete(reservation.id);
+  }
+}
+
+function policyRefusal(reasons: readonly string[]): ToolFailureError {
+  return new ToolFailureError({
+    status: 402,
+    code: 'payment_refused_by_policy',
+    message: `Not paid: no payment option fits the spend policy. ${reasons.join(' ')}`,
+    next_step: 'Nothing was signed or paid. Pay with credits instead, pick a cheaper action, wait for the budget to reset, or ask the user to change the spend policy setting named above.',
+  });
+}
+
+/** The platform's answer, kept for a repeated call when it is small enough. */
+function recordable(res: HttpResponse): { response?: unknown } {
+  return res.json !== undefined && res.text.length <= MAX_RECORDED_RESPONSE ? { response: res.json } : {};
 }
 
 /**
  * Sends a recorded payment's envelope with its exact body, a few times on
  * transport failures, and records the outcome. Safe to repeat: one signed
- * authorization can be settled only once.
+ * authorization can be settled only once. A shutdown stops it early: the
+ * payment is then recorded as unknown and reconciled at the next start.
  */
 export async function deliver(entry: PaymentEntry, ctx: Pick<RuntimeContext, 'http' | 'payments'> & { signal?: AbortSignal }, attemptsAllowed = SEND_ATTEMPTS): Promise<PaidOutcome> {
-  const ledger = await ctx.payments.ledger();
+  const store = await ctx.payments.ledger();
   const url = new URL(entry.url);
+  const stop = ctx.payments.shutdown;
   let attempts = entry.attempts;
   let last: HttpResponse | undefined;
   let lastProblem = 'no answer';
-  for (let i = 0; i < attemptsAllowed; i++) {
-    attempts++;
-    try {
-      // Deliberately not tied to the client's cancel signal: once an envelope is out, we keep going until we know its outcome.
-      last = await ctx.http.request({ origin: url.origin, method: 'POST', path: url.pathname + url.search, body: entry.body, headers: { 'x-payment': entry.envelope }, idempotent: false });
-    } catch (err) {
-      if (!(err instanceof ToolFailureError)) throw err;
-      lastProblem = err.failure.message;
-      log.warn('payment outcome unknown; resending the same envelope', { payment: entry.id, attempt: attempts, code: err.failure.code });
-      await sleep(200 * 2 ** i);
-      continue;
+  delivering.add(entry.id);
+  try {
+    for (let i = 0; i < attemptsAllowed && !stop.aborted; i++) {
+      attempts++;
+      try {
+        // Not tied to the client's cancel signal: once an envelope is out, we keep going until we know its outcome (or the server stops).
+        last = await ctx.http.request({ origin: url.origin, method: 'POST', path: url.pathname + url.search, body: entry.body, headers: { 'x-payment': entry.envelope ?? '' }, idempotent: false, signal: stop });
+      } catch (err) {
+        if (!(err instanceof ToolFailureError)) throw err;
+        lastProblem = stop.aborted ? 'the server shut down before the platform answered' : err.failure.message;
+        log.warn('payment outcome unknown; resending the same envelope', { payment: entry.id, attempt: attempts, code: err.failure.code });
+        await sleep(200 * 2 ** i, stop).catch(() => undefined);
+        continue;
+      }
+      if (last.status >= 200 && last.status < 300) {
+        const settlement = readSettlement(last);
+        const payment = await store.update(entry.id, { status: 'settled', attempts, ...(settlement?.transaction ? { tx_hash: String(settlement.transaction) } : {}), ...(settlement ? { settlement } : {}), ...recordable(last) });
+        return { res: last, payment };
+      }
+      if (last.status === 409 || last.status >= 500) {
+        lastProblem = `HTTP ${last.status}`;
+        await sleep(200 * 2 ** i, stop).catch(() => undefined);
+        continue;
+      }
+      const failure = normalizePlatformError(last.status, last.json ?? last.text);
+      const payment = await store.update(entry.id, { status: 'failed', attempts, failure_reason: `${failure.code}: ${failure.message}` });
+      return { res: last, payment };
     }
-    if (last.status >= 200 && last.status < 300) {
-      const settlement = readSettlement(last);
-      await ledger.update(entry.id, { status: 'settled', attempts, ...(settlement?.transaction ? { tx_hash: String(settlement.transaction) } : {}), ...(settlement ? { settlement } : {}) });
-      return { res: last, payment: ledger.get(entry.id)! };
-    }
-    if (last.status === 409 || last.status >= 500) {
-      lastProblem = `HTTP ${last.status}`;
-      await sleep(200 * 2 ** i);
-      continue;
-    }
-    const failure = normalizePlatformError(last.status, last.json ?? last.text);
-    await ledger.update(entry.id, { status: 'failed', attempts, failure_reason: `${failure.code}: ${failure.message}` });
-    return { res: last, payment: ledger.get(entry.id)! };
+    if (stop.aborted) lastProblem = 'the server shut down before the platform answered';
+    const payment = await store.update(entry.id, { status: 'unknown', attempts, failure_reason: lastProblem });
+    return { ...(last ? { res: last } : {}), payment };
+  } finally {
+    delivering.delete(entry.id);
   }
-  await ledger.update(entry.id, { status: 'unknown', attempts, failure_reason: lastProblem });
-  return { ...(last ? { res: last } : {}), payment: ledger.get(entry.id)! };
 }
 
-/** Resolves payments left pending or unknown by an earlier run (crash, lost answer) by resending their own envelopes. */
+/**
+ * Resolves payments left unresolved by an earlier run (crash, lost answer,
+ * shutdown) by resending their own envelopes. Payments another live process
+ * is still sending are left to it; reservations that were never signed are released.
+ */
 export async function reconcilePayments(ctx: Pick<RuntimeContext, 'http' | 'payments'>): Promise<PaymentEntry[]> {
-  const ledger = await ctx.payments.ledger();
-  const out: PaymentEntry[] = [];
-  for (const e of ledger.unresolved()) {
-    log.info('reconciling an unresolved payment', { payment: e.id, status: e.status });
-    // No caller is waiting here, so be patient: a platform still finishing the first delivery answers 409 for a while.
-    const outcome = await deliver(e, ctx, RECONCILE_ATTEMPTS);
-    if (outcome.payment) out.push(outcome.payment);
-  }
-  return out;
+  return guarded(async () => {
+    const store = await usableLedger(ctx);
+    const out: PaymentEntry[] = [];
+    for (const e of (await store.list()).filter(isUnresolved)) {
+      if (ctx.payments.shutdown.aborted) break;
+      if (inFlight(e)) continue;
+      log.info('reconciling an unresolved payment', { payment: e.id, status: e.status });
+      if (!e.envelope) {
+        out.push(await store.update(e.id, { status: 'failed', failure_reason: 'released: reserved but never signed (the process stopped first); nothing was sent' }));
+        continue;
+      }
+      // No caller is waiting here, so be patient: a platform still finishing the first delivery answers 409 for a while.
+      const outcome = await deliver(e, ctx, RECONCILE_ATTEMPTS);
+      if (outcome.payment) out.push(outcome.payment);
+    }
+    return out;
+  });
 }
 
 /** The paid call's outcome as the model needs it, including the error when the payment did not settle. */
@@ -210,7 +346,7 @@ export function unsettledFailure(p: PaymentEntry, res: HttpResponse | undefined)
   if (p.status === 'unknown') {
     return new ToolFailureError({
       code: 'payment_outcome_unknown',
-      message: `Payment ${p.id} (${formatAmount(BigInt(p.amount))} ${p.currency}) was sent but no answer came back (${p.failure_reason ?? 'no answer'}).`,
+      message: `Payment ${p.id} (${formatAmount(BigInt(p.amount))} ${p.currency}) was sent but no answer came back (${p.failure_reason ?? 'no answer'}). It is recorded as awaiting an outcome and counts against today's budget; it will be reconciled by resending the same signed payment (at the next start, or when this call is repeated).`,
       next_step: 'Do not pay again. Call the same tool again with the same arguments: it resends the same signed payment, which can settle at most once. payments_list shows it meanwhile.',
       details: paymentSummary(p),
     });
@@ -239,5 +375,28 @@ export function paidCallResult(outcome: PaidOutcome, render: (json: Record<strin
     return render((res.json ?? {}) as Record<string, unknown>);
   }
   if (outcome.payment.status !== 'settled') throw unsettledFailure(outcome.payment, res);
-  return render((res?.json ?? {}) as Record<string, unknown>, paymentSummary(outcome.payment));
+  if (!outcome.replayed) return render((res?.json ?? {}) as Record<string, unknown>, paymentSummary(outcome.payment));
+  const p = outcome.payment;
+  const rendered = render((res?.json ?? {}) as Record<string, unknown>, { ...paymentSummary(p), already_paid: true, paid_at: p.updated_at });
+  const note = `Already paid at ${p.updated_at} (payment ${p.id}${p.tx_hash ? `, tx ${p.tx_hash}` : ''}): this identical call was paid moments ago, so it was not paid again${p.response === undefined ? '' : '; the recorded answer follows'}. To buy it again on purpose, the user must ask for it: call again with pay_again: true.`;
+  const first = rendered.content[0];
+  if (first?.type === 'text') first.text = `${note}\n${first.text}`;
+  else rendered.content.unshift({ type: 'text', text: note });
+  return rendered;
+}
+
+/**
+ * The ledger as free tools read it: every readable entry, today's committed
+ * spend and, when the ledger cannot be paid from, why. Never throws for
+ * damage: listing and status keep answering while payments are stopped.
+ */
+export async function readLedger(ctx: Pick<RuntimeContext, 'payments'>, now: Date = new Date()): Promise<{ entries: PaymentEntry[]; committed: Record<Currency, bigint>; problem?: LedgerProblem }> {
+  try {
+    const store = await ctx.payments.ledger();
+    const [problem, entries] = [await store.problem(), await store.list()];
+    return { entries, committed: committedOn(entries, now), ...(problem ? { problem } : {}) };
+  } catch (err) {
+    const problem = err instanceof LedgerProblemError ? err.problem : { location: ctx.payments.ledgerLocation, what: `cannot be opened: ${(err as Error).message}`, next_step: 'Run agentpmt-mcp doctor to check the ledger settings.' };
+    return { entries: [], committed: { USD: 0n, EUR: 0n }, problem };
+  }
 }

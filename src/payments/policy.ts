@@ -63,6 +63,24 @@ export type Choice = { ok: true; choice: PricedRequirement; needsApproval: boole
 const fmt = (amount: bigint, c: Currency) => `${formatAmount(amount)} ${c}`;
 const SETTING: Record<Currency, string> = { USD: 'USD', EUR: 'EUR' };
 
+/** The next reset of the daily budget: midnight UTC after `now`. */
+export function budgetResetsAt(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+/**
+ * Why `amount` does not fit the daily budget given what is already committed
+ * today (settled, pending, unknown or reserved), or undefined when it fits.
+ * Runs again under the ledger's lock, just before the amount is reserved.
+ */
+export function budgetRefusal(amount: bigint, c: Currency, committed: Record<Currency, bigint>, policy: SpendPolicy, now: Date = new Date()): string | undefined {
+  if (amount > policy.maxPayment[c]) return `${fmt(amount, c)} is over the per-payment cap of ${fmt(policy.maxPayment[c], c)} (AGENTPMT_MAX_PAYMENT_${SETTING[c]})`;
+  if (committed[c] + amount <= policy.dailyBudget[c]) return undefined;
+  const resets = budgetResetsAt(now);
+  const mins = Math.ceil((resets.getTime() - now.getTime()) / 60_000);
+  return `${fmt(amount, c)} would exceed today's budget of ${fmt(policy.dailyBudget[c], c)} (AGENTPMT_DAILY_BUDGET_${SETTING[c]}): ${fmt(committed[c], c)} is already committed today (settled, pending or awaiting an outcome); the budget resets at ${resets.toISOString()} (in ${Math.floor(mins / 60)} h ${mins % 60} min)`;
+}
+
 /** Why we could not sign for this requirement at all, whatever the policy says. */
 function unsignable(r: Requirement): string | undefined {
   if (r.scheme !== 'exact') return `scheme "${r.scheme}" is not supported (only "exact")`;
@@ -97,10 +115,8 @@ export function chooseRequirement(accepts: readonly Requirement[], policy: Spend
     if (!policy.networks.includes(r.network)) why.push(`network ${r.network} (${CHAIN_NAMES[asset.chainId]}) is not in AGENTPMT_ALLOWED_NETWORKS`);
     if (!policy.assets.includes(asset.symbol)) why.push(`${asset.symbol} is not in AGENTPMT_ALLOWED_ASSETS`);
     if (policy.payees.length && !policy.payees.includes(r.payTo.toLowerCase())) why.push(`payee ${r.payTo} is not in AGENTPMT_ALLOWED_PAYEES`);
-    if (amount > policy.maxPayment[c]) why.push(`${fmt(amount, c)} is over the per-payment cap of ${fmt(policy.maxPayment[c], c)} (AGENTPMT_MAX_PAYMENT_${SETTING[c]})`);
-    else if (spentToday[c] + amount > policy.dailyBudget[c]) {
-      why.push(`${fmt(amount, c)} would exceed today's budget: ${fmt(spentToday[c], c)} of ${fmt(policy.dailyBudget[c], c)} already spent or pending (AGENTPMT_DAILY_BUDGET_${SETTING[c]}, calendar day UTC)`);
-    }
+    const over = budgetRefusal(amount, c, spentToday, policy);
+    if (over) why.push(over);
     if (maxPrice && (maxPrice.currency !== c || amount > maxPrice.amount)) {
       why.push(maxPrice.currency !== c ? `it is priced in ${c}, not ${maxPrice.currency} as max_price asked` : `${fmt(amount, c)} is above the max_price of ${fmt(maxPrice.amount, c)} you set`);
     }

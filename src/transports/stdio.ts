@@ -4,22 +4,36 @@ import { log } from '../log.js';
 
 /**
  * Serves one client over stdin/stdout; resolves when the client goes away or a
- * signal arrives, after letting running tool calls finish (bounded), so that a
- * payment in flight gets its outcome recorded.
+ * signal arrives. Running tool calls get most of `graceMs` to finish; payments
+ * still waiting for the platform are then stopped (recorded as unknown, the
+ * caller answered "outcome unknown, will be reconciled"), so the whole
+ * shutdown stays within `graceMs`.
  */
-export async function serveStdio(server: McpServer, inflight: { count: number } = { count: 0 }, graceMs = 10_000): Promise<void> {
+export async function serveStdio(server: McpServer, inflight: { count: number } = { count: 0 }, graceMs = 10_000, stopPayments: () => void = () => undefined): Promise<void> {
   const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+  const closed = new Promise<string>((resolve) => {
+    transport.onclose = () => resolve('transport closed');
+    process.stdin.once('end', () => resolve('stdin closed'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await server.connect(transport);
   log.info('serving MCP over stdio');
-  await closed;
-  const deadline = Date.now() + graceMs;
-  while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (inflight.count > 0) log.warn('exiting with tool calls still running', { calls: inflight.count });
+  const why = await closed;
+  await drain(inflight, graceMs, stopPayments, why);
   await server.close().catch(() => undefined);
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 25));
+
+/** Waits for running calls within `graceMs`, stopping payments in flight with time left to answer their callers. */
+export async function drain(inflight: { count: number }, graceMs: number, stopPayments: () => void, why: string): Promise<void> {
+  const started = Date.now();
+  if (inflight.count > 0) log.info('shutting down: letting running tool calls finish', { reason: why, calls: inflight.count, bound_ms: graceMs });
+  const answerBy = started + Math.max(graceMs - 2_000, graceMs / 2);
+  while (inflight.count > 0 && Date.now() < answerBy) await tick();
+  if (inflight.count > 0) log.warn('shutting down: payments still waiting for the platform are recorded as unknown and will be reconciled at the next start', { calls: inflight.count });
+  stopPayments();
+  while (inflight.count > 0 && Date.now() < started + graceMs) await tick();
+  if (inflight.count > 0) log.warn('exiting with tool calls still running', { calls: inflight.count });
 }

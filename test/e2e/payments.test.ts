@@ -98,7 +98,16 @@ describe('x402 payments against the sandbox', () => {
       const paid = await call(conn.client, 'marketplace_invoke', { ...args, quote_id: q2.data.quote_id });
       expect(paid.isError, paid.text).toBeFalsy();
       expect((paid.data.payment as { status: string }).status).toBe('settled');
-      const reuse = await call(conn.client, 'marketplace_invoke', { ...args, quote_id: q2.data.quote_id });
+      // The identical call again is not paid again: it gets the recorded payment.
+      const paidBefore = paidRequests(sandbox);
+      const again = await call(conn.client, 'marketplace_invoke', { ...args, quote_id: q2.data.quote_id });
+      expect(again.isError, again.text).toBeFalsy();
+      expect((again.data.payment as { already_paid: boolean; payment_id: string }).already_paid).toBe(true);
+      expect((again.data.payment as { payment_id: string }).payment_id).toBe((paid.data.payment as { payment_id: string }).payment_id);
+      expect(again.text).toMatch(/^Already paid at/);
+      expect(paidRequests(sandbox)).toBe(paidBefore);
+      // Bought again on purpose, the used quote does not cover it.
+      const reuse = await call(conn.client, 'marketplace_invoke', { ...args, quote_id: q2.data.quote_id, pay_again: true });
       expect(errorOf(reuse).code).toBe('quote_mismatch');
     } finally {
       await conn.close();

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { formatAmount, parseAmount } from '../../src/payments/assets.js';
 import { QuoteBook } from '../../src/payments/approval.js';
-import { PaymentLedger, type PaymentEntry } from '../../src/payments/ledger.js';
+import { UNRESOLVED, type PaymentEntry } from '../../src/payments/ledger.js';
+import { FileLedger } from '../../src/payments/ledger-file.js';
 import { chooseRequirement, policyFromConfig, type Requirement } from '../../src/payments/policy.js';
 
 const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
@@ -99,21 +100,21 @@ describe('spend policy', () => {
 });
 
 describe('quotes', () => {
-  it('pay exactly the quoted payment, once, for the same call', () => {
+  it('pay exactly the quoted payment, once, for the same call', async () => {
     let now = 0;
     const book = new QuoteBook(() => now);
     const c = chooseRequirement([req({ amount: '700000' })], policy(), zero);
     if (!c.ok) throw new Error('expected ok');
-    const q = book.issue('call-1', c.choice);
-    expect(book.redeem(q.id, 'call-2', c.choice)).toMatch(/different call/);
+    const q = await book.issue('call-1', c.choice);
+    expect(await book.redeem(q.id, 'call-2', c.choice)).toMatch(/different call/);
     const dearer = chooseRequirement([req({ amount: '800000' })], policy(), zero);
     if (!dearer.ok) throw new Error('expected ok');
-    expect(book.redeem(q.id, 'call-1', dearer.choice)).toMatch(/amount/);
-    expect(book.redeem(q.id, 'call-1', c.choice)).toBeUndefined();
-    expect(book.redeem(q.id, 'call-1', c.choice)).toMatch(/unknown or expired/);
-    const q2 = book.issue('call-1', c.choice);
+    expect(await book.redeem(q.id, 'call-1', dearer.choice)).toMatch(/amount/);
+    expect(await book.redeem(q.id, 'call-1', c.choice)).toBeUndefined();
+    expect(await book.redeem(q.id, 'call-1', c.choice)).toMatch(/unknown or expired/);
+    const q2 = await book.issue('call-1', c.choice);
     now += 6 * 60_000;
-    expect(book.redeem(q2.id, 'call-1', c.choice)).toMatch(/expired/);
+    expect(await book.redeem(q2.id, 'call-1', c.choice)).toMatch(/expired/);
   });
 });
 
@@ -143,23 +144,29 @@ describe('ledger', () => {
     ...over,
   });
 
-  it('appends, folds, survives a reopen and a torn last line, and counts pending + unknown + settled as spent', async () => {
+  it('appends, folds, survives a reopen and a torn last line, and counts reserved + pending + unknown + settled as committed', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ledger-')), 'payments.jsonl');
-    const l = await PaymentLedger.open(file);
-    await l.record(entry('1'));
-    await l.record(entry('2'));
-    await l.record(entry('3', { currency: 'EUR', symbol: 'EURC' }));
+    const l = await FileLedger.open(file);
+    const record = (e: PaymentEntry) => l.reserve(e.call_key, new Date(), () => ({ insert: e, result: undefined }));
+    await record(entry('1'));
+    await record(entry('2'));
+    await record(entry('3', { currency: 'EUR', symbol: 'EURC' }));
     await l.update('1', { status: 'settled', tx_hash: '0xabc' });
     await l.update('2', { status: 'unknown' });
-    await l.record(entry('4'));
+    await record(entry('4'));
     await l.update('4', { status: 'failed', failure_reason: 'nope' });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     appendFileSync(file, '{"op":"update","id":"1","pa');
-    const again = await PaymentLedger.open(file);
-    expect(again.get('1')?.status).toBe('settled');
-    expect(again.get('1')?.tx_hash).toBe('0xabc');
-    expect(again.unresolved().map((e) => e.id).sort()).toEqual(['2', '3']);
-    expect(again.spentToday()).toEqual({ USD: 200_000n, EUR: 100_000n });
+    const again = await FileLedger.open(file);
+    expect((await again.get('1'))?.status).toBe('settled');
+    expect((await again.get('1'))?.tx_hash).toBe('0xabc');
+    expect((await again.list()).filter((e) => UNRESOLVED.has(e.status)).map((e) => e.id).sort()).toEqual(['2', '3']);
+    expect(await again.committedToday()).toEqual({ USD: 200_000n, EUR: 100_000n });
+    expect(await again.problem()).toBeUndefined();
+    // The next write seals the torn fragment away instead of gluing itself onto it.
+    await again.update('2', { status: 'settled' });
     expect(readFileSync(file, 'utf8').split('\n').filter(Boolean).length).toBe(8);
+    expect(readFileSync(`${file}.torn`, 'utf8')).toContain('{"op":"update","id":"1","pa');
+    expect((await (await FileLedger.open(file)).get('2'))?.status).toBe('settled');
   });
 });
