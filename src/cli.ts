@@ -49,12 +49,9 @@ async function serve(config: Config): Promise<void> {
     createServer: () => createMcpServer(shared),
   });
   process.stderr.write(`agentpmt-mcp listening on ${running.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const { drain, onStopSignal } = await import('./transports/stdio.js');
+  await new Promise<void>((resolve) => onStopSignal(() => resolve()));
   log.info('shutting down: finishing in-flight requests');
-  const { drain } = await import('./transports/stdio.js');
   const closing = running.close(config.shutdownSeconds * 1000);
   await drain(shared.inflight ?? { count: 0 }, config.shutdownSeconds * 1000, shared.stopPayments, 'signal');
   await closing;

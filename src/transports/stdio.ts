@@ -14,14 +14,33 @@ export async function serveStdio(server: McpServer, inflight: { count: number } 
   const closed = new Promise<string>((resolve) => {
     transport.onclose = () => resolve('transport closed');
     process.stdin.once('end', () => resolve('stdin closed'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    onStopSignal(resolve);
   });
   await server.connect(transport);
   log.info('serving MCP over stdio');
   const why = await closed;
   await drain(inflight, graceMs, stopPayments, why);
   await server.close().catch(() => undefined);
+}
+
+/**
+ * Calls `stop` on the first SIGINT/SIGTERM; a second one exits at once. The
+ * listeners stay registered (not `once`): signal-exit, which the ledger's lock
+ * library uses, re-raises a signal nobody else listens to, killing the process
+ * before the calls in flight are answered.
+ */
+export function onStopSignal(stop: (signal: string) => void): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(130);
+    }
+    stopping = true;
+    stop(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 25));
