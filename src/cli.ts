@@ -17,7 +17,8 @@ function helpText(): string {
     '  agentpmt-mcp --transport http         serve Streamable HTTP at http://127.0.0.1:3333/mcp',
     '  agentpmt-mcp sandbox [--port N]       run the local AgentPMT sandbox (offline, no money)',
     '  agentpmt-mcp demo                     scripted agent session against a built-in sandbox',
-    '  agentpmt-mcp doctor                   check settings, credentials, wallet and platform reachability',
+    '  agentpmt-mcp doctor                   check settings, credentials, wallet, payment ledger and platform reachability',
+    '  agentpmt-mcp doctor --repair-ledger   keep every readable payment of a damaged ledger, move the damaged file aside',
     '  agentpmt-mcp --help | --version',
     '',
     'Settings (flag, env var; flags win):',
@@ -89,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (inv.command === 'doctor') {
     const { runDoctor } = await import('./doctor.js');
-    return runDoctor(inv.flags);
+    return runDoctor(inv.flags, process.env, process.stdout, { ...(inv.repairLedger ? { repairLedger: true } : {}) });
   }
   if (inv.command === 'demo') {
     const { runDemo } = await import('./demo.js');

@@ -214,6 +214,8 @@ export function loadConfig(flags: Partial<Record<SettingName, string>>, env: Nod
 export interface CliInvocation {
   command: 'serve' | 'sandbox' | 'demo' | 'doctor' | 'help' | 'version';
   flags: Partial<Record<SettingName, string>>;
+  /** doctor --repair-ledger */
+  repairLedger?: boolean;
   sandboxPort?: string;
 }
 
@@ -222,6 +224,7 @@ export function parseCli(argv: string[]): CliInvocation {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
+    'repair-ledger': { type: 'boolean' },
   };
   for (const s of Object.values(SETTINGS)) options[s.flag] = { type: 'boolean' in s && s.boolean ? 'boolean' : 'string' };
   let parsed;
@@ -243,7 +246,8 @@ export function parseCli(argv: string[]): CliInvocation {
   if (sub === undefined || sub === 'serve') return { command: 'serve', flags };
   if (sub === 'sandbox') return { command: 'sandbox', flags, ...(flags.port !== undefined ? { sandboxPort: flags.port } : {}) };
   if (sub === 'demo') return { command: 'demo', flags };
-  if (sub === 'doctor') return { command: 'doctor', flags };
+  if (parsed.values['repair-ledger'] && sub !== 'doctor') throw new ConfigError('--repair-ledger goes with the doctor command: agentpmt-mcp doctor --repair-ledger');
+  if (sub === 'doctor') return { command: 'doctor', flags, ...(parsed.values['repair-ledger'] ? { repairLedger: true } : {}) };
   throw new ConfigError(`Unknown command "${sub}". Commands: serve (default), sandbox, demo, doctor. Run agentpmt-mcp --help.`);
 }
 

@@ -23,6 +23,8 @@ export interface DoctorOutput {
 export interface DoctorOptions {
   /** Timeout of each reachability request. Default 5000 ms (or AGENTPMT_TIMEOUT_MS if smaller). */
   probeTimeoutMs?: number;
+  /** Repair a damaged file ledger (keep every readable record, move the damaged file aside) before checking it. */
+  repairLedger?: boolean;
 }
 
 const PRODUCTION = { apiUrl: 'https://api.agentpmt.com', webUrl: 'https://www.agentpmt.com' } as const;
@@ -292,11 +294,58 @@ async function checkStateDir(report: Report, config: Config): Promise<void> {
     report.line('✗', `state directory ${dir} is not writable. Fix: make it yours (chown) and writable (chmod 700 ${dir}), or set AGENTPMT_HOME to another directory.`);
     return;
   }
+  if (process.platform !== 'win32' && (st.mode & 0o002) !== 0) {
+    report.line('✗', `state directory ${dir} is writable by every user (mode ${modeString(st.mode)}): anyone could alter the payment ledger, so x402 payments are refused. Fix: chmod 700 ${dir}`);
+    return;
+  }
   if (process.platform !== 'win32' && (st.mode & 0o007) !== 0) {
     report.line('!', `state directory ${dir} is open to other users (mode ${modeString(st.mode)}). Fix: chmod 700 ${dir}`);
     return;
   }
   report.line('✓', `state directory ${dir} exists and is writable${process.platform !== 'win32' ? ` (mode ${modeString(st.mode)})` : ''}`);
+}
+
+async function checkLedger(report: Report, config: Config): Promise<void> {
+  const { openLedger, ledgerLocation } = await import('./payments/ledger-open.js');
+  const { committedOn, LedgerProblemError, UNRESOLVED } = await import('./payments/ledger.js');
+  const { formatAmount } = await import('./payments/assets.js');
+  const where = ledgerLocation(config);
+  let store;
+  try {
+    store = await openLedger(config);
+  } catch (err) {
+    const p = err instanceof LedgerProblemError ? err.problem : { what: (err as Error).message, next_step: 'Check AGENTPMT_LEDGER_URL and the state directory.' };
+    report.line('✗', `payment ledger ${where} ${p.what}: x402 payments are refused. Fix: ${p.next_step}`);
+    return;
+  }
+  try {
+    const problem = await store.problem();
+    if (problem) {
+      report.line('✗', `payment ledger ${where} ${problem.what}: x402 payments are refused until it is fixed. Fix: ${problem.next_step}`);
+      return;
+    }
+    const entries = await store.list();
+    const today = committedOn(entries, new Date());
+    const open = entries.filter((e) => UNRESOLVED.has(e.status)).length;
+    report.line(open ? '!' : '✓', `payment ledger ${where}: ${entries.length} payment(s), today ${formatAmount(today.USD)} USD${today.EUR ? ` and ${formatAmount(today.EUR)} EUR` : ''} committed${open ? `; ${open} awaiting an outcome (the server resends their own signed payments at start-up)` : ''}`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function repairLedger(report: Report, config: Config): Promise<void> {
+  if (config.ledgerUrl) {
+    report.line('!', 'ledger repair: the ledger is in PostgreSQL (AGENTPMT_LEDGER_URL); repair it with the database\'s own tools. Nothing was changed.');
+    return;
+  }
+  const { FileLedger } = await import('./payments/ledger-file.js');
+  const { ledgerLocation } = await import('./payments/ledger-open.js');
+  const r = await FileLedger.repair(ledgerLocation(config));
+  const dropped = r.dropped.map((d) => `line ${d.line}: ${d.why}`).join('; ');
+  report.line(r.dropped.length || r.lost ? '!' : '✓', `ledger repair: ${r.note} Kept ${r.kept} payment(s)${r.aside ? `; the damaged file is at ${r.aside}` : ''}${dropped ? `; could not keep ${dropped}` : ''}.`);
+  if (r.lost > 0) {
+    report.line('!', `ledger repair: ${r.lost} record(s) that were written are gone and could not be recovered, so today's budget may count less than was really spent. Fix: compare with the wallet's on-chain transfers before paying again, and lower AGENTPMT_DAILY_BUDGET_USD for today if needed.`);
+  }
 }
 
 function walletFix(code: string, fallback: string): string {
@@ -475,6 +524,8 @@ export async function runDoctor(
   const { config, invalid } = checkConfig(report, flags, env);
   await guard('transport', () => checkTransport(report, config, invalid));
   await guard('state directory', () => checkStateDir(report, config));
+  if (opts.repairLedger) await guard('ledger repair', () => repairLedger(report, config));
+  await guard('payment ledger', () => checkLedger(report, config));
   await guard('wallet', () => checkWallet(report, config));
 
   const timeoutMs = opts.probeTimeoutMs ?? Math.min(5000, config.timeoutMs);

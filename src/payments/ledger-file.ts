@@ -17,6 +17,19 @@ import { committedOn, entrySchema, LedgerProblemError, patchSchema, type Committ
 type Draft = { op: 'create'; entry: PaymentEntry } | { op: 'update'; id: string; at: string; patch: Partial<PaymentEntry> };
 type Body = Draft & { seq: number };
 type Line = Body & { h: string };
+export interface RepairReport {
+  file: string;
+  /** Payments in the repaired ledger. */
+  kept: number;
+  /** Records that could not be kept, by line, with why. */
+  dropped: Array<{ line: number; why: string }>;
+  /** Records the head file remembers but no readable line holds: spend that is no longer counted. */
+  lost: number;
+  /** Where the damaged original was put, untouched. */
+  aside?: string;
+  note: string;
+}
+
 interface Head {
   count: number;
   hash: string;
@@ -313,14 +326,19 @@ export class FileLedger implements LedgerStore {
   private async migrate(): Promise<void> {
     const backup = `${this.location}.v1-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await fs.copyFile(this.location, backup);
-    const entries = [...this.entries.values()];
+    await this.rewrite([...this.entries.values()]);
+    log.info('payment ledger upgraded to checksummed records', { file: this.location, records: this.seq, backup });
+  }
+
+  /** Replaces the file, atomically, with one chained create record per entry (their current state). */
+  private async rewrite(entries: PaymentEntry[]): Promise<void> {
     let prev = GENESIS;
     const lines = entries.map((entry, i) => {
       const body: Body = { seq: i + 1, op: 'create', entry };
       prev = hashOf(prev, body);
       return JSON.stringify({ ...body, h: prev });
     });
-    const tmp = `${this.location}.migrate.tmp`;
+    const tmp = `${this.location}.rewrite.tmp`;
     const text = lines.length ? lines.join('\n') + '\n' : '';
     const handle = await fs.open(tmp, 'w', 0o600);
     try {
@@ -334,7 +352,73 @@ export class FileLedger implements LedgerStore {
     this.seq = entries.length;
     this.lastHash = prev;
     this.offset = Buffer.byteLength(text, 'utf8');
-    log.info('payment ledger upgraded to checksummed records', { file: this.location, records: entries.length, backup });
+    await this.writeHead();
+  }
+
+  /**
+   * `agentpmt-mcp doctor --repair-ledger`: keeps every readable record (a
+   * record that parses and describes a sane payment, whether or not the chain
+   * before it holds: over-counting spend is the safe side), moves the damaged
+   * file aside untouched, and writes a fresh checksummed ledger. Says what
+   * could not be recovered.
+   */
+  static async repair(file: string): Promise<RepairReport> {
+    const ledger = new FileLedger(file);
+    const release = await lockfile.lock(file, { realpath: false, lockfilePath: `${file}.lock`, stale: 10_000, retries: { retries: 100, minTimeout: 5, maxTimeout: 100 } });
+    try {
+      return await ledger.salvage();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  private async salvage(): Promise<RepairReport> {
+    const head = await this.readHead().catch(() => undefined);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const aside = `${this.location}.damaged-${stamp}`;
+    let st;
+    try {
+      st = await fs.lstat(this.location);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await fs.rm(this.headFile, { force: true });
+      return { file: this.location, kept: 0, dropped: [], lost: head?.count ?? 0, note: head?.count ? 'The ledger file was gone; a new one starts empty.' : 'There was no ledger; nothing to repair.' };
+    }
+    if (!st.isFile()) {
+      await fs.rename(this.location, aside);
+      await fs.rm(this.headFile, { force: true });
+      return { file: this.location, kept: 0, dropped: [], lost: head?.count ?? 0, aside, note: 'Something other than a file stood in place of the ledger; it was moved aside and a new ledger starts empty.' };
+    }
+    const text = await fs.readFile(this.location, 'utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    const torn = text.slice(complete.length);
+    const dropped: Array<{ line: number; why: string }> = [];
+    let verified = true;
+    let records = 0;
+    complete.split('\n').slice(0, -1).forEach((raw, i) => {
+      if (!raw.trim()) return;
+      records++;
+      if (verified && this.applyLine(raw) === undefined) return;
+      verified = false;
+      let parsed: Line | (Draft & { seq?: number; h?: string });
+      try {
+        parsed = JSON.parse(raw) as Line;
+      } catch {
+        dropped.push({ line: i + 1, why: 'not valid JSON' });
+        return;
+      }
+      const { h: _h, seq: _seq, ...draft } = parsed as Line;
+      const why = this.applyBody(draft as Draft);
+      if (why) dropped.push({ line: i + 1, why });
+    });
+    if (torn) dropped.push({ line: complete.split('\n').length, why: `a torn last record (${torn.length} bytes, a crash mid-write; its payment was never sent)` });
+    const headOk = !head || head.count <= this.seq;
+    if (verified && !torn && headOk && !this.legacy) return { file: this.location, kept: this.entries.size, dropped: [], lost: 0, note: 'The ledger is healthy; nothing was changed.' };
+    await fs.copyFile(this.location, aside);
+    const entries = [...this.entries.values()];
+    await this.rewrite(entries);
+    const lost = head ? Math.max(0, head.count - records) : 0;
+    return { file: this.location, kept: entries.length, dropped, lost, aside, note: 'A fresh checksummed ledger holds every readable payment; the damaged file is kept aside unchanged.' };
   }
 
   // ---- the LedgerStore interface -------------------------------------------

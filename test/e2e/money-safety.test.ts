@@ -281,6 +281,37 @@ describe('crashes and damage (file ledger)', () => {
     }
   }, 60_000);
 
+  it('recovery: doctor names the damage, doctor --repair-ledger keeps every readable payment and sets the damaged file aside, and paying works again', async () => {
+    const env = await damagedHome((f) => {
+      const lines = readFileSync(f, 'utf8').split('\n');
+      // The second payment's creation is altered: its checksum fails, and so does the chain after it.
+      lines[3] = lines[3]!.replace('"description":"', '"description":"edited ');
+      writeFileSync(f, lines.join('\n'), { mode: 0o600 });
+    });
+    const { execFile } = await import('node:child_process');
+    const { CLI } = await import('../helpers.js');
+    // Not spawnSync: the sandbox runs in this process and must keep answering the doctor's probes.
+    const run = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string }>((resolve) => {
+        execFile(process.execPath, [CLI, 'doctor', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' }, (err, stdout) => resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }));
+      });
+    const check = await run();
+    expect(check.status).toBe(1);
+    expect(check.stdout).toMatch(/✗ payment ledger .*payments\.jsonl has a damaged record .*checksum.*--repair-ledger/);
+    const repair = await run('--repair-ledger');
+    expect(repair.stdout).toMatch(/ledger repair: A fresh checksummed ledger holds every readable payment.*Kept 2 payment\(s\); the damaged file is at .*payments\.jsonl\.damaged-/);
+    expect(repair.stdout).toMatch(/✓ payment ledger .*: 2 payment\(s\), today 0\.02 USD committed/);
+    const conn = await connectStdio(env);
+    try {
+      const paid = await call(conn.client, 'marketplace_invoke', invokeArgs(sandbox, 'after-repair'));
+      expect(paid.isError, paid.text).toBeFalsy();
+      const list = await call(conn.client, 'payments_list', { status: 'settled' });
+      expect(list.data.total).toBe(3);
+    } finally {
+      await conn.close();
+    }
+  }, 60_000);
+
   it('filesystem faults on the state directory reach the model as named causes', async () => {
     sandbox.reset();
     const base = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-fs-'));
