@@ -8,6 +8,7 @@ const TARGETS = {
   defaultTokens: 8000,
   rssNoiseMB: 5,
   heapNoiseMB: 1,
+  reserveMs: 1,
 };
 
 const ok = (met) => (met === undefined ? '—' : met ? '✅ met' : '❌ not met');
@@ -125,6 +126,16 @@ export function writeReport(r, jsonPath) {
       ok(memMet),
     ],
   ];
+  const lg = r.ledger ?? {};
+  if (lg.error) rows.push(['7', 'Money safety: ledger', `failed: ${lg.error.split('\n')[0]}`, '—', '—']);
+  else if (lg.fileReserveMs) {
+    rows.push(
+      ['7', `Reservation step (budget check + durable record, atomic; ${lg.reservations} serial), embedded file ledger`, mp(lg.fileReserveMs), `≤ ${TARGETS.reserveMs} ms (median)`, ok(lg.fileReserveMs.median <= TARGETS.reserveMs)],
+      ['7', 'Reservation step, PostgreSQL ledger (same machine, fsync off as in tests)', mp(lg.pgReserveMs), '—', '—'],
+      ['7', `Paid x402 \`marketplace_invoke\` end to end, embedded ledger (${lg.paidFile?.calls} calls, ${lg.paidFile?.concurrency} in flight)`, `**${n(lg.paidFile?.callsPerSec, 1)} paid calls/s**; p50 ${ms(lg.paidFile?.latencyMs?.median)}, p99 ${ms(lg.paidFile?.latencyMs?.p99)}; errors ${lg.paidFile?.errors}`, '—', '—'],
+      ['7', 'Same, PostgreSQL ledger', `**${n(lg.paidPg?.callsPerSec, 1)} paid calls/s**; p50 ${ms(lg.paidPg?.latencyMs?.median)}, p99 ${ms(lg.paidPg?.latencyMs?.p99)}; errors ${lg.paidPg?.errors}`, '—', '—'],
+    );
+  }
   p(table(['#', 'figure', 'measured', 'target', 'met?'], rows), '');
 
   // ------------------------------------------------------------ details

@@ -18,6 +18,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { summarizeProfile } from './cpuprofile.mjs';
 import { cpuMs, CpuWatch, HttpRpc, now, round, RssSampler, rssDetail, rssKb, sleep, spawnNode, stats, StdioRpc, tail, waitExit, waitForMatch } from './lib.mjs';
 import { writeReport } from './report.mjs';
+import { ledgerPhase } from './ledger.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -27,6 +28,8 @@ const HEAP_PROBE = path.join(HERE, 'heap-probe.mjs');
 const distUrl = (p) => pathToFileURL(path.join(DIST, p)).href;
 
 const QUICK = process.env.BENCH_QUICK === '1';
+/** BENCH_ONLY=ledger,http runs just those phases (the report then shows n/a elsewhere and BENCHMARKS.md is not rewritten). */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : undefined;
 const N = {
   coldWarmup: 2,
   cold: QUICK ? 4 : 16,
@@ -1118,7 +1121,8 @@ async function main() {
     ['memory', memoryPhase],
     ['inProcess', inProcessPhase],
     ['profiles', profilesPhase],
-  ];
+    ['ledger', () => ledgerPhase({ serverEnv, quick: QUICK, log, product: PRODUCT, action: 'echo' })],
+  ].filter(([name]) => !ONLY || ONLY.includes(name));
   try {
     for (const [name, fn] of phases) {
       const t = now();
@@ -1152,10 +1156,10 @@ async function main() {
   const day = results.meta.date.slice(0, 10);
   const resultsDir = path.join(HERE, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const jsonName = `${day}-${results.meta.commit}${QUICK ? '-quick' : ''}.json`;
+  const jsonName = `${day}-${results.meta.commit}${QUICK ? '-quick' : ''}${ONLY ? `-${ONLY.join('-')}` : ''}.json`;
   writeFileSync(path.join(resultsDir, jsonName), JSON.stringify(results, null, 2) + '\n');
   const md = writeReport(results, `bench/results/${jsonName}`);
-  if (!QUICK) writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md);
+  if (!QUICK && !ONLY) writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md);
   else process.stdout.write(md);
   log(`wrote bench/results/${jsonName}${QUICK ? '' : ' and BENCHMARKS.md'} in ${results.meta.totalSeconds} s`);
   const failed = phases.filter(([n]) => results[n]?.error).map(([n]) => n);

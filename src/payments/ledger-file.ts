@@ -114,7 +114,9 @@ export class FileLedger implements LedgerStore {
   private async refresh(locked: boolean): Promise<void> {
     if (this.damage) return;
     try {
-      const head = await this.readHead(); // before the file: the file is never behind the head it was read before
+      // The head is read before the file (the file is never behind a head read earlier), and only on a
+      // first read: afterwards a file that shrinks is caught by its size, and the lock path stays short.
+      const head = this.offset === 0 && this.seq === 0 ? await this.readHead() : undefined;
       let st;
       try {
         st = await fs.stat(this.location);
@@ -276,7 +278,13 @@ export class FileLedger implements LedgerStore {
     });
   }
 
-  private async append(bodies: Array<Draft>): Promise<void> {
+  /**
+   * `durable`: flushed to disk (and the head updated) before returning. A
+   * reservation need not be: other processes see it through the page cache at
+   * once, a crash that loses it loses nothing that was signed, and the pending
+   * record that follows it (with the envelope) is flushed, which flushes it too.
+   */
+  private async append(bodies: Draft[], durable = true): Promise<void> {
     for (const b of bodies) {
       // Never write a record that a later read would call damage.
       const check = b.op === 'create' ? entrySchema.safeParse(b.entry) : patchSchema.safeParse(b.patch);
@@ -296,7 +304,7 @@ export class FileLedger implements LedgerStore {
       const handle = await fs.open(this.location, 'a', 0o600);
       try {
         await handle.appendFile(text, 'utf8');
-        await handle.datasync();
+        if (durable) await handle.datasync();
       } finally {
         await handle.close();
       }
@@ -309,7 +317,7 @@ export class FileLedger implements LedgerStore {
     this.offset += Buffer.byteLength(text, 'utf8');
     this.seq = seq;
     this.lastHash = prev;
-    await this.writeHead();
+    if (durable) await this.writeHead();
   }
 
   /** The head is a hint written after the records are durable; a crash before it leaves it behind the file, which is fine. */
@@ -427,7 +435,7 @@ export class FileLedger implements LedgerStore {
     return this.withLock(async () => {
       const all = [...this.entries.values()];
       const decision = decide({ committed: committedOn(all, now), sameCall: all.filter((e) => e.call_key === callKey).map((e) => ({ ...e })) });
-      if (decision.insert) await this.append([{ op: 'create', entry: decision.insert }]);
+      if (decision.insert) await this.append([{ op: 'create', entry: decision.insert }], false);
       return decision.result;
     });
   }
