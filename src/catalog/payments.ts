@@ -129,7 +129,7 @@ export const paymentEndpoints = [
   defineEndpoint({
     name: 'payments_list',
     title: 'List payments',
-    description: 'The local payment ledger: every x402 payment this server made, newest first, with status (pending, settled, failed, unknown), amount, payee and transaction. Filter by status and date. Free; reads only the local ledger.',
+    description: 'The local payment ledger: every x402 payment this server (and any other sharing its ledger) made, newest first, with status (reserved, pending, settled, failed, unknown), amount, payee and transaction. Filter by status and date. Free; reads only the local ledger.',
     toolset: 'payments',
     method: 'GET',
     origin: 'web',

@@ -1,0 +1,53 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createMcpServer, createSharedRuntime } from '../../src/server.js';
+import { ROOT } from '../helpers.js';
+
+/**
+ * Toolsnaps: what the model sees of every tool (name, title, description,
+ * annotations, input schema), one committed file per tool. A change to any of
+ * them fails here until the snapshots are updated on purpose with
+ * `npm run toolsnaps`, so a reviewer sees in the diff exactly what the model
+ * will see differently.
+ */
+const DIR = path.join(ROOT, 'test', 'toolsnaps', 'agentpmt');
+const UPDATE = process.env.UPDATE_TOOLSNAPS === '1';
+
+async function listTools() {
+  const config = loadConfig({}, { AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-toolsnaps') });
+  const shared = createSharedRuntime(config);
+  const server = createMcpServer(shared);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'toolsnaps', version: '1.0.0' });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  try {
+    return (await client.listTools()).tools;
+  } finally {
+    await client.close();
+    await server.close();
+    await shared.close();
+  }
+}
+
+const render = (tool: unknown) => JSON.stringify(tool, null, 2) + '\n';
+
+describe('toolsnaps', () => {
+  it('every tool the model sees matches its committed snapshot', async () => {
+    const tools = await listTools();
+    if (UPDATE) {
+      rmSync(DIR, { recursive: true, force: true });
+      mkdirSync(DIR, { recursive: true });
+      for (const t of tools) writeFileSync(path.join(DIR, `${t.name}.snap.json`), render(t));
+    }
+    expect(existsSync(DIR), 'no toolsnaps yet: run `npm run toolsnaps`').toBe(true);
+    const committed = readdirSync(DIR).filter((f) => f.endsWith('.snap.json')).map((f) => f.replace(/\.snap\.json$/, '')).sort();
+    expect(tools.map((t) => t.name).sort(), 'a tool was added or removed: run `npm run toolsnaps` and commit the change').toEqual(committed);
+    const drift = tools.filter((t) => readFileSync(path.join(DIR, `${t.name}.snap.json`), 'utf8') !== render(t)).map((t) => t.name);
+    expect(drift, `what the model sees changed for these tools: review, then run \`npm run toolsnaps\` and commit the snapshots`).toEqual([]);
+  });
+});
