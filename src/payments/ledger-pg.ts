@@ -31,6 +31,21 @@ CREATE TABLE IF NOT EXISTS agentpmt_quotes (
   expires_at timestamptz NOT NULL
 );`;
 
+async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await work(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
 /** A row's entry, checked like a file record: a row that fails is damage, not spend. */
 function readEntry(row: { entry: unknown }): PaymentEntry {
   const parsed = entrySchema.safeParse(row.entry);
@@ -72,19 +87,8 @@ export class PgLedger implements LedgerStore {
     return ledger;
   }
 
-  private async tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await work(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+  private tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 
   private unusable(err: unknown): LedgerProblemError {
@@ -190,20 +194,12 @@ class PgQuotes implements QuoteStore {
     return q;
   }
 
-  async redeem(id: string, callKey: string, c: PricedRequirement): Promise<string | undefined> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  redeem(id: string, callKey: string, c: PricedRequirement): Promise<string | undefined> {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ quote: Quote }>('SELECT quote FROM agentpmt_quotes WHERE id = $1 FOR UPDATE', [id]);
       const why = quoteMismatch(rows[0]?.quote, callKey, c, Date.now());
       if (!why) await client.query('DELETE FROM agentpmt_quotes WHERE id = $1', [id]);
-      await client.query('COMMIT');
       return why;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

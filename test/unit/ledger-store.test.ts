@@ -6,34 +6,14 @@ import { FileLedger } from '../../src/payments/ledger-file.js';
 import { PgLedger } from '../../src/payments/ledger-pg.js';
 import { budgetRefusal, chooseRequirement, policyFromConfig, type Requirement } from '../../src/payments/policy.js';
 import { loadConfig } from '../../src/config.js';
-import type { LedgerStore, PaymentEntry } from '../../src/payments/ledger.js';
+import type { LedgerStore } from '../../src/payments/ledger.js';
+import { BASE_USDC, ledgerEntry } from '../support/ledger-entry.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
-const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
 const PAYEE = '0x1111111111111111111111111111111111111111';
 const policy = policyFromConfig(loadConfig({}, { AGENTPMT_DAILY_BUDGET_USD: '0.07', AGENTPMT_HOME: os.tmpdir() }));
 
-const entry = (id: string, over: Partial<PaymentEntry> = {}): PaymentEntry => ({
-  id,
-  created_at: new Date().toISOString(),
-  updated_at: new Date().toISOString(),
-  status: 'reserved',
-  description: 'test',
-  kind: 'tool_invoke',
-  call_key: `k-${id}`,
-  method: 'POST',
-  url: 'http://127.0.0.1:1/x',
-  body: '{}',
-  network: 'eip155:8453',
-  asset: BASE_USDC,
-  symbol: 'USDC',
-  currency: 'USD',
-  amount: '10000',
-  pay_to: PAYEE,
-  payer: PAYEE,
-  attempts: 0,
-  ...over,
-});
+const entry = ledgerEntry;
 
 /** What the payer does: check the budget against what is committed, then insert, as one step. */
 const reserveCent = (store: LedgerStore, id: string) =>

@@ -7,6 +7,7 @@ import { formatAmount, parseAmount } from '../../src/payments/assets.js';
 import { QuoteBook } from '../../src/payments/approval.js';
 import { UNRESOLVED, type PaymentEntry } from '../../src/payments/ledger.js';
 import { FileLedger } from '../../src/payments/ledger-file.js';
+import { ledgerEntry } from '../support/ledger-entry.js';
 import { chooseRequirement, policyFromConfig, type Requirement } from '../../src/payments/policy.js';
 
 const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
@@ -119,30 +120,7 @@ describe('quotes', () => {
 });
 
 describe('ledger', () => {
-  const entry = (id: string, over: Partial<PaymentEntry> = {}): PaymentEntry => ({
-    id,
-    created_at: new Date().toISOString(),
-    updated_at: new Date().toISOString(),
-    status: 'pending',
-    description: 'test',
-    kind: 'tool_invoke',
-    call_key: `k-${id}`,
-    method: 'POST',
-    url: 'http://127.0.0.1:1/x',
-    body: '{}',
-    envelope: 'e30=',
-    network: 'eip155:8453',
-    asset: BASE_USDC,
-    symbol: 'USDC',
-    currency: 'USD',
-    amount: '100000',
-    pay_to: PAYEE,
-    payer: PAYEE,
-    auth_nonce: `0x${id.padStart(64, '0')}`,
-    valid_before: '0',
-    attempts: 0,
-    ...over,
-  });
+  const entry = (id: string, over: Partial<PaymentEntry> = {}): PaymentEntry => ledgerEntry(id, { status: 'pending', envelope: 'e30=', amount: '100000', auth_nonce: `0x${id.padStart(64, '0')}`, valid_before: '0', ...over });
 
   it('appends, folds, survives a reopen and a torn last line, and counts reserved + pending + unknown + settled as committed', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ledger-')), 'payments.jsonl');
