@@ -1,6 +1,6 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { log } from '../log.js';
+import { GuardedStdioTransport } from './stdio-guarded.js';
 
 /**
  * Serves one client over stdin/stdout; resolves when the client goes away or a
@@ -8,7 +8,7 @@ import { log } from '../log.js';
  * payment in flight gets its outcome recorded.
  */
 export async function serveStdio(server: McpServer, inflight: { count: number } = { count: 0 }, graceMs = 10_000): Promise<void> {
-  const transport = new StdioServerTransport();
+  const transport = new GuardedStdioTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
