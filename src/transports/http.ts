@@ -41,6 +41,10 @@ export interface RunningHttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Where OAuth clients look for discovery, registration and sign-in. */
+const OAUTH_PATH = /^\/(\.well-known\/(oauth-|openid-)|register$|authorize$|token$)/;
+const NO_OAUTH = 'Not found: this server has no OAuth; it uses a static bearer token. If /mcp answered 401, the token is wrong: check the token (AGENTPMT_HTTP_TOKEN, or the http-token file the server wrote).';
+
 /** Seconds a client told "busy" should wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -184,7 +188,9 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
     // Before the token check, so that OAuth discovery (/.well-known/oauth-protected-resource,
     // /.well-known/oauth-authorization-server) gets an honest 404: there is no OAuth here,
     // and a 401 on discovery sends clients such as mcp-remote into a sign-in that never ends.
-    if (url.pathname !== '/mcp') throw new HttpError(404, 'Not found: the MCP endpoint is /mcp (this server uses a static bearer token, not OAuth).');
+    if (url.pathname !== '/mcp') {
+      throw new HttpError(404, OAUTH_PATH.test(url.pathname) ? NO_OAUTH : 'Not found: the MCP endpoint is /mcp.');
+    }
     if (opts.token) {
       const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
       // No WWW-Authenticate: with it, MCP clients start an OAuth flow instead of reporting the wrong token.
