@@ -199,6 +199,23 @@ export function writeReport(r, jsonPath) {
     '',
   );
 
+  const hs = r.httpSessions;
+  p('#### RSS after 2,000 sessions', failed(hs));
+  if (hs && !hs.error) {
+    p(
+      `${tokens(hs.sessions)} session initializations against the shipped server (raw \`initialize\` POSTs, 8 at a time, never closed: what clients that vanish leave behind), default session cap ${hs.maxSessions} (\`AGENTPMT_HTTP_MAX_SESSIONS\`): the longest-idle session is evicted for each new one. ` +
+        'Then DELETE of every session id (evicted ones answer 404). RSS includes garbage V8 has not collected yet: the peak is reached between two major GCs.',
+      '',
+    );
+    p(
+      table(
+        ['sessions', 'answers', 'live at the end', 'init (each)', 'RSS idle → after', 'growth', 'peak', 'after DELETE'],
+        [[tokens(hs.sessions), Object.entries(hs.statuses ?? {}).map(([k, v]) => `${v}× ${k}`).join(', '), String(hs.liveAtEnd), ms(hs.initMsEach), `${n(hs.rssIdleMB)} → ${n(hs.rssAfterMB)} MB`, signedMB(hs.rssGrowthMB), `${n(hs.rssPeakMB)} MB`, `${n(hs.rssAfterDeleteMB)} MB`]],
+      ),
+      '',
+    );
+  }
+
   p('### 5. Context cost', failed(r.context));
   p(`Tokens ≈ characters of the JSON \`tools/list\` result / 4. The server's \`instructions\` add ${cx.instructionsTokens ?? '?'} tokens.`, '');
   p(table(['toolset', 'tools', 'tokens'], Object.entries(cx.toolsets ?? {}).map(([k, v]) => [k, String(v.tools), tokens(v.tokens)])), '');
