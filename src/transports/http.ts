@@ -217,8 +217,11 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       } catch {
         throw new HttpError(400, 'Parse error: the body is not JSON.', {}, -32700);
       }
-      const problem = jsonRpcProblem(body);
-      if (problem) return sendJsonRpcError(res, 400, problem.message, {}, problem.code, problem.id);
+      // Batches are the SDK's to judge (older protocol versions allow them). A request with a
+      // readable id gets its error as a JSON-RPC answer (200), so the client's call fails with
+      // that error rather than with a transport failure.
+      const problem = Array.isArray(body) ? undefined : jsonRpcProblem(body);
+      if (problem) return sendJsonRpcError(res, problem.id === null ? 400 : 200, problem.message, {}, problem.code, problem.id);
       if (existing) return existing.transport.handleRequest(req, res, body);
       if (sessionId !== undefined) throw new HttpError(404, 'Session not found: start a new session with initialize.');
       if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: no session; the first request must be initialize.', {}, -32600);

@@ -303,3 +303,27 @@ describe('HTTP under load and abuse (the CLI in its own process)', () => {
     }
   }, 60_000);
 });
+
+describe('HTTP answers malformed JSON-RPC like stdio does', () => {
+  let shared: ReturnType<typeof createSharedRuntime>;
+  let s: RunningHttpServer;
+  beforeAll(async () => {
+    shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-limits-test', AGENTPMT_TRANSPORT: 'http' }));
+    s = await serveHttp({ host: '127.0.0.1', port: 0, token: TOKEN, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared) });
+  });
+  afterAll(async () => {
+    await s?.close(200);
+    await shared?.close();
+  });
+
+  it('non-object arguments → -32602 with the request id; an object id → -32600', async () => {
+    const sid = await initSession(s.url);
+    const bad = await post(s.url, { ...AUTH, 'mcp-session-id': sid }, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'platform_health', arguments: 'x' } }));
+    expect(bad.status).toBe(200);
+    expect(JSON.parse(bad.text)).toMatchObject({ id: 5, error: { code: -32602 } });
+    const objId = await post(s.url, { ...AUTH, 'mcp-session-id': sid }, JSON.stringify({ jsonrpc: '2.0', id: { a: 1 }, method: 'ping' }));
+    expect(objId.status).toBe(400);
+    expect(JSON.parse(objId.text)).toMatchObject({ id: null, error: { code: -32600 } });
+    expect((await post(s.url, { ...AUTH, 'mcp-session-id': sid }, PING)).status).toBe(200);
+  });
+});
