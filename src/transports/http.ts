@@ -72,7 +72,7 @@ function sendJsonRpcError(res: http.ServerResponse, status: number, message: str
  */
 function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > max) return Promise.reject(new HttpError(413, `Request body larger than ${max} bytes`, { connection: 'close' }));
+  if (Number.isFinite(declared) && declared > max) return Promise.reject(new HttpError(413, `Request body larger than ${max} bytes`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -86,7 +86,7 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) done(new HttpError(413, `Request body larger than ${max} bytes`, { connection: 'close' }));
+      if (size > max) done(new HttpError(413, `Request body larger than ${max} bytes`));
       else chunks.push(chunk);
     };
     const onEnd = () => done();
@@ -277,8 +277,9 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       handle(req, res).catch((err: unknown) => {
         if (err instanceof HttpError) {
           sendJsonRpcError(res, err.status, err.message, err.headers, err.rpcCode);
-          // Unread upload left on the socket (413, 408): close it rather than read it.
-          if (err.headers.connection === 'close') res.once('finish', () => req.socket.destroy());
+          // A client too slow to send its body does not get to keep the socket. (After a 413
+          // Node reads and discards the rest, bounded by requestTimeout, so the 413 arrives.)
+          if (err.status === 408) res.once('finish', () => req.socket.destroy());
           return;
         }
         if (err instanceof ClientGone || req.destroyed || res.destroyed) {
