@@ -175,7 +175,7 @@ export const configSchema = z
     readOnly: booleanSetting,
   })
   .superRefine((c, ctx) => {
-    if (c.httpInsecureNoAuth && c.httpToken !== undefined) {
+    if (c.transport === 'http' && c.httpInsecureNoAuth && c.httpToken !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['httpInsecureNoAuth'], message: 'contradicts AGENTPMT_HTTP_TOKEN: set one or the other' });
     }
     if (c.transport === 'http' && c.httpInsecureNoAuth && !isLoopbackHost(c.host)) {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -86,6 +87,20 @@ describe('HTTP authentication is not optional by accident', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('AGENTPMT_HTTP_INSECURE_NO_AUTH');
     expect(r.stderr).not.toContain(TOKEN);
+  });
+
+  it('the explicit no-auth flag on loopback serves without a token, says so loudly, and writes no token file', async () => {
+    const sb = await withSandbox();
+    const env = sandboxEnv(sb, { AGENTPMT_HTTP_INSECURE_NO_AUTH: 'true' });
+    const server = await startHttpServer(env);
+    try {
+      expect((await post(server.url, {}, INIT)).status).toBe(200);
+      expect(server.stderr()).toMatch(/"level":"warn","msg":"HTTP AUTHENTICATION IS OFF/);
+      expect(existsSync(path.join(env.AGENTPMT_HOME!, 'http-token'))).toBe(false);
+    } finally {
+      await server.stop();
+      await sb.close();
+    }
   });
 
   it('serveHttp itself will not start without a token unless told so', async () => {
