@@ -291,8 +291,9 @@ function parseMcpBody(contentType, text) {
 }
 
 export class HttpRpc {
-  constructor(mcpUrl, protocolVersion) {
+  constructor(mcpUrl, protocolVersion, extraHeaders = {}) {
     this.url = new URL(mcpUrl);
+    this.extraHeaders = extraHeaders;
     this.protocolVersion = protocolVersion;
     this.pool = new Pool(this.url.origin, { connections: 4 });
     this.sessionId = undefined;
@@ -302,6 +303,7 @@ export class HttpRpc {
     return {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
+      ...this.extraHeaders,
       ...(this.sessionId ? { 'mcp-session-id': this.sessionId, 'mcp-protocol-version': this.protocolVersion } : {}),
     };
   }

@@ -210,6 +210,23 @@ export function writeReport(r, jsonPath) {
     '',
   );
 
+  const hs = r.httpSessions;
+  p('#### RSS after 2,000 sessions', failed(hs));
+  if (hs && !hs.error) {
+    p(
+      `${tokens(hs.sessions)} session initializations against the shipped server (raw \`initialize\` POSTs, 8 at a time, never closed: what clients that vanish leave behind), default session cap ${hs.maxSessions} (\`AGENTPMT_HTTP_MAX_SESSIONS\`): the longest-idle session is evicted for each new one. ` +
+        'Then DELETE of every session id (evicted ones answer 404). RSS includes garbage V8 has not collected yet: the peak is reached between two major GCs.',
+      '',
+    );
+    p(
+      table(
+        ['sessions', 'answers', 'live at the end', 'init (each)', 'RSS idle → after', 'growth', 'peak', 'after DELETE'],
+        [[tokens(hs.sessions), Object.entries(hs.statuses ?? {}).map(([k, v]) => `${v}× ${k}`).join(', '), String(hs.liveAtEnd), ms(hs.initMsEach), `${n(hs.rssIdleMB)} → ${n(hs.rssAfterMB)} MB`, signedMB(hs.rssGrowthMB), `${n(hs.rssPeakMB)} MB`, `${n(hs.rssAfterDeleteMB)} MB`]],
+      ),
+      '',
+    );
+  }
+
   p('### 5. Context cost', failed(r.context));
   p(`Tokens ≈ characters of the JSON \`tools/list\` result / 4. The server's \`instructions\` add ${cx.instructionsTokens ?? '?'} tokens.`, '');
   p(table(['toolset', 'tools', 'tokens'], Object.entries(cx.toolsets ?? {}).map(([k, v]) => [k, String(v.tools), tokens(v.tokens)])), '');
@@ -389,7 +406,7 @@ export function writeReport(r, jsonPath) {
   p(
     [
       '- Run: `npm run build && npm run bench` (the bench imports `../dist`; it does not build). `BENCH_QUICK=1 npm run bench` is a short smoke run of the script itself (prints its report, does not touch this file).',
-      '- Sandbox: `node dist/cli.js sandbox --port 0` in its own process; port 0 prints the real port (' + (r.sandbox?.port0PrintsRealPort ? 'checked' : 'NOT confirmed') + '). Servers under test: `node dist/cli.js` (stdio) and `node dist/cli.js --transport http --port 0` (the real port is read from its start-up line), each with a fresh `AGENTPMT_HOME`, default settings otherwise (log level info, default toolsets, 30 s timeout).',
+      '- Sandbox: `node dist/cli.js sandbox --port 0` in its own process; port 0 prints the real port (' + (r.sandbox?.port0PrintsRealPort ? 'checked' : 'NOT confirmed') + '). Servers under test: `node dist/cli.js` (stdio) and `node dist/cli.js --transport http --port 0` (the real port is read from its start-up line), each with a fresh `AGENTPMT_HOME` and an `AGENTPMT_HTTP_TOKEN` every HTTP client sends, default settings otherwise (log level info, default toolsets, 30 s timeout, HTTP session cap 256).',
       '- Cold start: from just before `spawn()` to the `initialize` answer and then the `tools/list` answer, with a minimal newline-delimited JSON-RPC client; 2 launches discarded as warm-up.',
       '- Per-call: the raw clients (`bench/lib.mjs`) add little of their own; the SDK Client rows show what a host built on the SDK sees. Latencies are per call, sequential, one call in flight.',
       '- Medians are the middle value; p99 is nearest-rank. With ' + (pc.callsPerPath ?? 300) + ' calls per path a p99 is the ' + ordinal((pc.callsPerPath ?? 300) - Math.ceil(0.99 * (pc.callsPerPath ?? 300)) + 1) + '-slowest call: it moves with any hiccup of a 2-core VM, so "added p99" can even come out negative.',

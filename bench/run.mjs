@@ -28,8 +28,6 @@ const HEAP_PROBE = path.join(HERE, 'heap-probe.mjs');
 const distUrl = (p) => pathToFileURL(path.join(DIST, p)).href;
 
 const QUICK = process.env.BENCH_QUICK === '1';
-/** BENCH_ONLY=ledger,http runs just those phases (the report then shows n/a elsewhere and BENCHMARKS.md is not rewritten). */
-const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : undefined;
 const N = {
   coldWarmup: 2,
   cold: QUICK ? 4 : 16,
@@ -127,6 +125,10 @@ async function startSandboxProcess() {
   return { child, pid: child.pid, url, errTail, port0PrintsRealPort: Number.isInteger(port) && port > 0 };
 }
 
+/** The HTTP servers under test are authenticated (as shipped); every bench client sends this. */
+const BENCH_HTTP_TOKEN = randomBytes(24).toString('hex');
+const HTTP_AUTH = { authorization: `Bearer ${BENCH_HTTP_TOKEN}` };
+
 let sandbox;
 function serverEnv(extra = {}) {
   return {
@@ -136,6 +138,7 @@ function serverEnv(extra = {}) {
     AGENTPMT_WEB_URL: sandbox.url,
     AGENTPMT_BEARER_TOKEN: 'sandbox-bearer-token',
     AGENTPMT_HOME: newHome(),
+    AGENTPMT_HTTP_TOKEN: BENCH_HTTP_TOKEN,
     ...extra,
   };
 }
@@ -389,14 +392,14 @@ async function perCallPhase() {
   const stdio = new StdioRpc(stdioChild, PROTOCOL);
   await withTimeout(stdio.initialize(), 15_000, 'stdio initialize');
   const http = await startHttpServer(serverEnv({ AGENTPMT_PRIVATE_KEY: wallets.http.privateKey }));
-  const httpRaw = new HttpRpc(http.url, PROTOCOL);
+  const httpRaw = new HttpRpc(http.url, PROTOCOL, HTTP_AUTH);
   await httpRaw.initialize();
   const sdkStdioTransport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ AGENTPMT_PRIVATE_KEY: wallets.sdkStdio.privateKey }), stderr: 'pipe' });
   sdkStdioTransport.stderr?.on('data', () => undefined);
   const sdkStdio = new Client({ name: 'agentpmt-bench', version: '1.0.0' });
   await sdkStdio.connect(sdkStdioTransport);
   const sdkHttp = new Client({ name: 'agentpmt-bench', version: '1.0.0' });
-  const sdkHttpTransport = new StreamableHTTPClientTransport(new URL(http.url));
+  const sdkHttpTransport = new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers: HTTP_AUTH } });
   await sdkHttp.connect(sdkHttpTransport);
 
   const mcpRaw = (rpc, name, a) => async () => {
@@ -560,7 +563,7 @@ async function cryptoPhase() {
 const SDK_CLIENT = {
   label: 'SDK Client + StreamableHTTPClientTransport',
   async connect(url) {
-    const transport = new StreamableHTTPClientTransport(new URL(url));
+    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: HTTP_AUTH } });
     const client = new Client({ name: 'agentpmt-bench', version: '1.0.0' });
     await client.connect(transport);
     return {
@@ -578,7 +581,7 @@ const SDK_CLIENT = {
 const RAW_CLIENT = {
   label: 'raw undici client (bench/lib.mjs HttpRpc)',
   async connect(url) {
-    const rpc = new HttpRpc(url, PROTOCOL);
+    const rpc = new HttpRpc(url, PROTOCOL, HTTP_AUTH);
     await rpc.initialize();
     return {
       call: async () => {
@@ -727,6 +730,67 @@ async function httpPhase() {
   supplementary.whatIfSse50 = poolRuns(ab.sse);
   supplementary.whatIfJson50 = poolRuns(ab.json);
   return { tool: 'platform_health', client: SDK_CLIENT.label + ', one session each, all in the bench process', levels, supplementary };
+}
+
+// ------------------------------------------------------------------ 4b. RSS after 2,000 sessions
+
+/**
+ * 2,000 session initializations that never close (raw initialize POSTs, as a client that
+ * vanishes would leave them), against the shipped server with its default session cap:
+ * what the server holds afterwards, and after DELETE of every session.
+ */
+async function httpSessionsPhase() {
+  const sessions = 2000;
+  const server = await startHttpServer(serverEnv({ AGENTPMT_LOG_LEVEL: 'warn' }));
+  const pool = new Pool(new URL(server.url).origin, { connections: 8 });
+  const headers = { ...HTTP_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'agentpmt-bench', version: '1.0.0' } } });
+  const send = async (method, extra = {}, withBody = false) => {
+    const res = await pool.request({ method, path: '/mcp', headers: { ...headers, ...extra }, ...(withBody ? { body } : {}) });
+    await res.body.text();
+    return { status: res.statusCode, id: res.headers['mcp-session-id'] };
+  };
+  try {
+    await send('POST', {}, true);
+    await sleep(300);
+    const rssIdleKb = rssKb(server.pid);
+    const sampler = new RssSampler(server.pid, 50).start();
+    const statuses = {};
+    const ids = [];
+    const t0 = now();
+    for (let i = 0; i < sessions; i += 8) {
+      for (const r of await Promise.all(Array.from({ length: Math.min(8, sessions - i) }, () => send('POST', {}, true)))) {
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.id) ids.push(r.id);
+      }
+    }
+    const wallMs = now() - t0;
+    await sleep(300);
+    const rssAfterKb = rssKb(server.pid);
+    let live = 0;
+    for (const id of ids) if ((await send('DELETE', { 'mcp-session-id': id })).status === 200) live++;
+    await sleep(1000);
+    const rssAfterDeleteKb = rssKb(server.pid);
+    const rss = sampler.stop();
+    const r = {
+      sessions,
+      statuses,
+      liveAtEnd: live,
+      maxSessions: 256,
+      wallMs: round(wallMs, 1),
+      initMsEach: round(wallMs / sessions, 2),
+      rssIdleMB: round(rssIdleKb / 1024, 1),
+      rssAfterMB: round(rssAfterKb / 1024, 1),
+      rssGrowthMB: round((rssAfterKb - rssIdleKb) / 1024, 1),
+      rssPeakMB: round(rss.peakKb / 1024, 1),
+      rssAfterDeleteMB: round(rssAfterDeleteKb / 1024, 1),
+    };
+    log(`http ${sessions} session inits: RSS ${r.rssIdleMB} → ${r.rssAfterMB} MB (peak ${r.rssPeakMB}), ${live} live at the end (cap ${r.maxSessions}), ${r.rssAfterDeleteMB} MB after DELETE`);
+    return r;
+  } finally {
+    await pool.close().catch(() => undefined);
+    await stopChild(server.child);
+  }
 }
 
 // ------------------------------------------------------------------ 5. context cost
@@ -985,7 +1049,7 @@ async function profilesPhase() {
     const server = await startHttpServer(serverEnv(), ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250']);
     const clients = [];
     for (let i = 0; i < 50; i++) {
-      const transport = new StreamableHTTPClientTransport(new URL(server.url));
+      const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: HTTP_AUTH } });
       const client = new Client({ name: 'agentpmt-bench', version: '1.0.0' });
       await client.connect(transport);
       clients.push({ client, transport });
@@ -1117,14 +1181,18 @@ async function main() {
     ['perCall', perCallPhase],
     ['crypto', cryptoPhase],
     ['http', httpPhase],
+    ['httpSessions', httpSessionsPhase],
     ['context', contextPhase],
     ['memory', memoryPhase],
     ['inProcess', inProcessPhase],
     ['profiles', profilesPhase],
     ['ledger', () => ledgerPhase({ serverEnv, quick: QUICK, log, product: PRODUCT, action: 'echo' })],
-  ].filter(([name]) => !ONLY || ONLY.includes(name));
+  ];
+  // BENCH_PHASES=httpSessions,ledger runs just those phases and prints their results (no report written).
+  const only = process.env.BENCH_PHASES?.split(',').map((x) => x.trim()).filter(Boolean);
   try {
     for (const [name, fn] of phases) {
+      if (only && !only.includes(name)) continue;
       const t = now();
       const watch = new CpuWatch([sandbox.pid]).start();
       try {
@@ -1153,13 +1221,17 @@ async function main() {
     results.codeChecks = {};
   }
   results.meta.totalSeconds = round((now() - started) / 1000, 1);
+  if (only) {
+    process.stdout.write(JSON.stringify(Object.fromEntries(only.map((k) => [k, results[k]])), null, 2) + '\n');
+    return;
+  }
   const day = results.meta.date.slice(0, 10);
   const resultsDir = path.join(HERE, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const jsonName = `${day}-${results.meta.commit}${QUICK ? '-quick' : ''}${ONLY ? `-${ONLY.join('-')}` : ''}.json`;
+  const jsonName = `${day}-${results.meta.commit}${QUICK ? '-quick' : ''}.json`;
   writeFileSync(path.join(resultsDir, jsonName), JSON.stringify(results, null, 2) + '\n');
   const md = writeReport(results, `bench/results/${jsonName}`);
-  if (!QUICK && !ONLY) writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md);
+  if (!QUICK) writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md);
   else process.stdout.write(md);
   log(`wrote bench/results/${jsonName}${QUICK ? '' : ' and BENCHMARKS.md'} in ${results.meta.totalSeconds} s`);
   const failed = phases.filter(([n]) => results[n]?.error).map(([n]) => n);

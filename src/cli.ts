@@ -41,12 +41,18 @@ async function serve(config: Config): Promise<void> {
     return;
   }
   const { serveHttp } = await import('./transports/http.js');
+  const auth = await httpAuth(config);
   const running = await serveHttp({
     host: config.host,
     port: config.port,
-    ...(config.httpToken ? { token: config.httpToken } : {}),
+    ...auth,
     allowedHosts: config.httpAllowedHosts,
     maxBodyBytes: config.httpMaxBodyBytes,
+    maxSessions: config.httpMaxSessions,
+    sessionIdleMs: config.httpSessionIdleSeconds * 1000,
+    maxConnections: config.httpMaxConnections,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    bodyTimeoutMs: config.httpBodyTimeoutMs,
     createServer: () => createMcpServer(shared),
   });
   process.stderr.write(`agentpmt-mcp listening on ${running.url}\n`);
@@ -57,6 +63,27 @@ async function serve(config: Config): Promise<void> {
   await drain(shared.inflight ?? { count: 0 }, config.shutdownSeconds * 1000, shared.stopPayments, 'signal');
   await closing;
   await shared.close();
+}
+
+/**
+ * HTTP is authenticated unless the user names the one flag that turns it off: this
+ * server spends money, and on a shared machine every local user can reach loopback.
+ */
+async function httpAuth(config: Config): Promise<{ token: string } | { insecureNoAuth: true }> {
+  if (config.httpToken) return { token: config.httpToken };
+  const { isLoopbackHost } = await import('./shared/loopback.js');
+  if (!isLoopbackHost(config.host)) {
+    throw new ConfigError(`Refusing to bind ${config.host}: a non-loopback address needs AGENTPMT_HTTP_TOKEN (at least 16 characters), chosen by you and given to your clients.`);
+  }
+  if (config.httpInsecureNoAuth) {
+    log.warn('HTTP AUTHENTICATION IS OFF (AGENTPMT_HTTP_INSECURE_NO_AUTH): every local user and process can call this server and spend from its wallet');
+    return { insecureNoAuth: true };
+  }
+  const { writeHttpTokenFile } = await import('./transports/http-token.js');
+  const { token, file } = await writeHttpTokenFile(config.home);
+  log.addSecrets([token]);
+  process.stderr.write(`agentpmt-mcp: AGENTPMT_HTTP_TOKEN is not set, so a new HTTP token was generated and written to ${file} (readable only by you). Clients send "Authorization: Bearer <that file's content>". A new one is written at every start.\n`);
+  return { token };
 }
 
 /**

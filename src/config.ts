@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CHAIN_NAMES, parseAmount } from './payments/assets.js';
+import { isLoopbackHost } from './shared/loopback.js';
 
 /**
  * Every setting, its env var and its flag, in one table: the CLI, the README and
@@ -21,9 +22,15 @@ export const SETTINGS = {
   keystore: { env: 'AGENTPMT_KEYSTORE', flag: 'keystore', doc: 'Web3 Secret Storage (v3) keystore file (default: <AGENTPMT_HOME>/keystore.json)' },
   keystorePassword: { env: 'AGENTPMT_KEYSTORE_PASSWORD', flag: 'keystore-password', doc: 'passphrase that unlocks (and, for wallet_create, encrypts) the keystore', secret: true },
   home: { env: 'AGENTPMT_HOME', flag: 'home', doc: 'state directory (default: the per-user config directory)' },
-  httpToken: { env: 'AGENTPMT_HTTP_TOKEN', flag: 'http-token', doc: 'bearer token clients must send to the HTTP transport; required to bind a non-loopback address', secret: true },
+  httpToken: { env: 'AGENTPMT_HTTP_TOKEN', flag: 'http-token', doc: 'bearer token clients must send to the HTTP transport (at least 16 characters); required to bind a non-loopback address. Unset: a random one is generated at each start into <AGENTPMT_HOME>/http-token (mode 0600)', secret: true },
+  httpInsecureNoAuth: { env: 'AGENTPMT_HTTP_INSECURE_NO_AUTH', flag: 'http-insecure-no-auth', doc: 'DANGEROUS: serve HTTP with no authentication, so every local user and process can spend the wallet (true/false; refused on a non-loopback bind; default false)', boolean: true },
   httpAllowedHosts: { env: 'AGENTPMT_HTTP_ALLOWED_HOSTS', flag: 'allowed-hosts', doc: 'extra Host header values accepted by the HTTP transport, comma separated (for a reverse proxy)' },
   httpMaxBodyBytes: { env: 'AGENTPMT_HTTP_MAX_BODY_BYTES', flag: 'max-body-bytes', doc: 'largest accepted HTTP request body (default 1048576)' },
+  httpMaxSessions: { env: 'AGENTPMT_HTTP_MAX_SESSIONS', flag: 'max-sessions', doc: 'most live HTTP sessions; a new one evicts the longest-idle session, or gets 503 when all are busy (default 256)' },
+  httpSessionIdleSeconds: { env: 'AGENTPMT_HTTP_SESSION_IDLE_SECONDS', flag: 'session-idle-seconds', doc: 'an HTTP session with no request and no open stream for this long is closed (default 600)' },
+  httpMaxConnections: { env: 'AGENTPMT_HTTP_MAX_CONNECTIONS', flag: 'max-connections', doc: 'most simultaneous HTTP connections; further ones are dropped (default 512)' },
+  httpHeadersTimeoutMs: { env: 'AGENTPMT_HTTP_HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', doc: 'time a client has to send its request headers, in ms (default 10000)' },
+  httpBodyTimeoutMs: { env: 'AGENTPMT_HTTP_BODY_TIMEOUT_MS', flag: 'body-timeout-ms', doc: 'time a client has to send its request body, in ms; response streams (SSE) are not limited (default 30000)' },
   timeoutMs: { env: 'AGENTPMT_TIMEOUT_MS', flag: 'timeout-ms', doc: 'per-request timeout towards the platform in ms (default 30000)' },
   maxRetries: { env: 'AGENTPMT_MAX_RETRIES', flag: 'max-retries', doc: 'retries for idempotent platform requests (default 2)' },
   maxPaymentUsd: { env: 'AGENTPMT_MAX_PAYMENT_USD', flag: 'max-payment-usd', doc: 'largest single payment in USD stablecoins (default 1.00)' },
@@ -87,6 +94,13 @@ function networkFromName(raw: string): string | undefined {
 
 const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const booleanSetting = z
+  .string()
+  .default('false')
+  .transform((v) => v.trim().toLowerCase())
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
 export const configSchema = z
   .object({
     transport: z.enum(['stdio', 'http']).default('stdio'),
@@ -108,7 +122,13 @@ export const configSchema = z
       .string()
       .optional()
       .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    httpInsecureNoAuth: booleanSetting,
     httpMaxBodyBytes: intInRange(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    httpMaxSessions: intInRange(1, 100_000).default(256),
+    httpSessionIdleSeconds: intInRange(1, 7 * 24 * 3600).default(600),
+    httpMaxConnections: intInRange(8, 1_000_000).default(512),
+    httpHeadersTimeoutMs: intInRange(100, 600_000).default(10_000),
+    httpBodyTimeoutMs: intInRange(100, 3_600_000).default(30_000),
     timeoutMs: intInRange(100, 600_000).default(30_000),
     maxRetries: intInRange(0, 5).default(2),
     maxPaymentUsd: money.prefault('1.00'),
@@ -158,14 +178,15 @@ export const configSchema = z
       .default('')
       .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
       .refine((list) => list.every((p) => /^[^/\s]+\/[^/\s]+$/.test(p)), 'each pin must look like product/action (slugs), comma separated'),
-    readOnly: z
-      .string()
-      .default('false')
-      .transform((v) => v.trim().toLowerCase())
-      .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
-      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    readOnly: booleanSetting,
   })
   .superRefine((c, ctx) => {
+    if (c.transport === 'http' && c.httpInsecureNoAuth && c.httpToken !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['httpInsecureNoAuth'], message: 'contradicts AGENTPMT_HTTP_TOKEN: set one or the other' });
+    }
+    if (c.transport === 'http' && c.httpInsecureNoAuth && !isLoopbackHost(c.host)) {
+      ctx.addIssue({ code: 'custom', path: ['httpInsecureNoAuth'], message: `refused: ${c.host} is not a loopback address, and a server that can spend money must not be reachable from the network without a token. Set AGENTPMT_HTTP_TOKEN instead` });
+    }
     if ((c.apiKey === undefined) !== (c.budgetKey === undefined)) {
       ctx.addIssue({
         code: 'custom',

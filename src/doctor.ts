@@ -237,11 +237,16 @@ function checkConfig(report: Report, flags: Partial<Record<SettingName, string>>
 
 async function checkTransport(report: Report, config: Config, invalid: Set<SettingName>): Promise<void> {
   if (config.transport !== 'http' || invalid.has('host')) return;
-  const { isLoopbackHost } = await import('./transports/http.js');
+  const { isLoopbackHost } = await import('./shared/loopback.js');
+  const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/mcp`;
   if (!isLoopbackHost(config.host) && !config.httpToken) {
     report.line('✗', `HTTP transport: binding ${config.host} (not loopback) needs AGENTPMT_HTTP_TOKEN, and it is not set; the server will refuse to start. Fix: set AGENTPMT_HTTP_TOKEN (at least 16 characters) or bind 127.0.0.1.`);
+  } else if (config.httpInsecureNoAuth) {
+    report.line('!', `HTTP transport: ${where} with NO authentication (AGENTPMT_HTTP_INSECURE_NO_AUTH): every local user and process can call it and spend from the wallet. Fix: unset AGENTPMT_HTTP_INSECURE_NO_AUTH.`);
+  } else if (config.httpToken) {
+    report.line('✓', `HTTP transport: ${where} with bearer authentication (AGENTPMT_HTTP_TOKEN)`);
   } else {
-    report.line('✓', `HTTP transport: http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/mcp${config.httpToken ? ' with bearer authentication' : ' (loopback, no token)'}`);
+    report.line('✓', `HTTP transport: ${where} with a bearer token generated at each start into ${path.join(config.home, 'http-token')}`);
   }
 }
 

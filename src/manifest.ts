@@ -17,7 +17,13 @@ export const MANIFEST_EXCLUDED_SETTINGS: Readonly<Partial<Record<SettingName, st
   port: 'HTTP transport only',
   httpToken: 'HTTP transport only',
   httpAllowedHosts: 'HTTP transport only',
+  httpInsecureNoAuth: 'HTTP transport only',
   httpMaxBodyBytes: 'HTTP transport only',
+  httpMaxSessions: 'HTTP transport only',
+  httpSessionIdleSeconds: 'HTTP transport only',
+  httpMaxConnections: 'HTTP transport only',
+  httpHeadersTimeoutMs: 'HTTP transport only',
+  httpBodyTimeoutMs: 'HTTP transport only',
 };
 
 /** Titles shown in Claude Desktop's settings form; a setting missing here gets one made from its name. */

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 import { selectTools } from './toolsets.js';
 import { catalog } from './catalog/index.js';
 import { forwardLogs, registerHostExtras } from './host-extras.js';
@@ -90,6 +91,19 @@ const INSTRUCTIONS = [
   'Every error result has a "Next step" line: follow it.',
 ].join(' ');
 
+const inputObjects = new WeakMap<AnyDeclaration, z.ZodObject>();
+
+/**
+ * Given a raw shape, the SDK builds a new object schema in every McpServer: with one
+ * server per HTTP session that was most of a session's ~90 KB. The schema is immutable,
+ * so every session shares one per declaration.
+ */
+function inputObject(decl: AnyDeclaration): z.ZodObject {
+  let schema = inputObjects.get(decl);
+  if (!schema) inputObjects.set(decl, (schema = z.object(decl.input)));
+  return schema;
+}
+
 /**
  * One McpServer per client session. State that belongs to a connection (the
  * platform's instance id) lives here; the config and HTTP pools are shared.
@@ -133,7 +147,7 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
     server.registerTool(
       decl.name,
       // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
-      { title: decl.title, description: decl.description, inputSchema: decl.input, annotations: decl.annotations },
+      { title: decl.title, description: decl.description, inputSchema: inputObject(decl), annotations: decl.annotations },
       (args, extra) => handler(decl)(args as Record<string, unknown>, extra),
     );
   }

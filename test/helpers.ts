@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -71,16 +72,20 @@ export async function connectHttp(env: Record<string, string>, makeClient: () =>
   log.addSecrets(secretValues(config));
   log.setSink((line) => captured.push(line));
   const shared = createSharedRuntime(config);
+  // The server is never unauthenticated by default: without a configured token the test makes one, as the CLI would.
+  const token = config.httpToken ?? randomBytes(24).toString('base64url');
+  knownSecrets.add(token);
+  log.addSecrets([token]);
   const server = await serveHttp({
     host: '127.0.0.1',
     port: 0,
-    ...(config.httpToken ? { token: config.httpToken } : {}),
+    token,
     allowedHosts: config.httpAllowedHosts,
     maxBodyBytes: config.httpMaxBodyBytes,
     createServer: () => createMcpServer(shared),
   });
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
-    ...(config.httpToken ? { requestInit: { headers: { authorization: `Bearer ${config.httpToken}` } } } : {}),
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
   });
   const client = makeClient();
   await client.connect(transport);

@@ -1,6 +1,6 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { log } from '../log.js';
+import { GuardedStdioTransport } from './stdio-guarded.js';
 
 /**
  * Serves one client over stdin/stdout; resolves when the client goes away or a
@@ -10,7 +10,7 @@ import { log } from '../log.js';
  * shutdown stays within `graceMs`.
  */
 export async function serveStdio(server: McpServer, inflight: { count: number } = { count: 0 }, graceMs = 10_000, stopPayments: () => void = () => undefined): Promise<void> {
-  const transport = new StdioServerTransport();
+  const transport = new GuardedStdioTransport();
   const closed = new Promise<string>((resolve) => {
     transport.onclose = () => resolve('transport closed');
     process.stdin.once('end', () => resolve('stdin closed'));

@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
-import { CLI, call, connectHttp, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, call, captured, connectHttp, knownSecrets, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
 import type { RunningHttpServer } from '../../src/transports/http.js';
 
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
@@ -34,7 +36,9 @@ describe('Streamable HTTP transport', () => {
   it('missing or wrong token → 401', async () => {
     const none = await post(conn.server.url, {}, JSON.stringify(INIT));
     expect(none.status).toBe(401);
-    expect(none.headers['www-authenticate']).toContain('Bearer');
+    // No OAuth hint: clients must report the wrong token, not start a sign-in.
+    expect(none.headers['www-authenticate']).toBeUndefined();
+    expect(none.text).toContain('check the token');
     const wrong = await post(conn.server.url, { authorization: 'Bearer nope' }, JSON.stringify(INIT));
     expect(wrong.status).toBe(401);
   });
@@ -67,10 +71,11 @@ describe('Streamable HTTP transport', () => {
 });
 
 describe('the CLI in HTTP mode', () => {
-  it('serves, answers, and shuts down cleanly on SIGTERM', async () => {
+  it('without AGENTPMT_HTTP_TOKEN generates a token into a 0600 file, names the file but never prints the token, and requires it; shuts down cleanly on SIGTERM', async () => {
     const sandbox = await withSandbox();
+    const env = sandboxEnv(sandbox);
     const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0'], {
-      env: { PATH: process.env.PATH ?? '', ...sandboxEnv(sandbox) },
+      env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -79,12 +84,21 @@ describe('the CLI in HTTP mode', () => {
     while (Date.now() < deadline && !/listening on (http:\/\/\S+)/.test(err)) await new Promise((r) => setTimeout(r, 50));
     const url = /listening on (http:\/\/\S+)/.exec(err)?.[1];
     expect(url).toBeTruthy();
-    const r = await post(url!, {}, JSON.stringify(INIT));
+    const file = path.join(env.AGENTPMT_HOME!, 'http-token');
+    expect(err).toContain(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const token = readFileSync(file, 'utf8').trim();
+    knownSecrets.add(token);
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    expect((await post(url!, {}, JSON.stringify(INIT))).status).toBe(401);
+    const r = await post(url!, { authorization: `Bearer ${token}` }, JSON.stringify(INIT));
     expect(r.status).toBe(200);
     expect(r.headers['mcp-session-id']).toBeTruthy();
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
+    expect(err).not.toContain(token);
+    captured.push(err);
     await sandbox.close();
   });
 });
@@ -95,13 +109,14 @@ describe('idle HTTP sessions', () => {
     const { createMcpServer, createSharedRuntime } = await import('../../src/server.js');
     const { serveHttp } = await import('../../src/transports/http.js');
     const shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-idle-test' }));
-    const server = await serveHttp({ host: '127.0.0.1', port: 0, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared), sessionIdleMs: 300 });
+    const server = await serveHttp({ host: '127.0.0.1', port: 0, token: TOKEN, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared), sessionIdleMs: 300 });
+    const auth = { authorization: `Bearer ${TOKEN}` };
     try {
-      const init = await post(server.url, {}, JSON.stringify(INIT));
+      const init = await post(server.url, auth, JSON.stringify(INIT));
       const sid = init.headers['mcp-session-id'] as string;
       expect(sid).toBeTruthy();
       await new Promise((r) => setTimeout(r, 900));
-      const later = await post(server.url, { 'mcp-session-id': sid }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
+      const later = await post(server.url, { ...auth, 'mcp-session-id': sid }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
       expect(later.status).toBe(404);
     } finally {
       await server.close(500);

@@ -87,7 +87,7 @@ describe('the spend policy holds under concurrency (file ledger)', () => {
 
   it('the same over HTTP with 20 sessions: exactly 7 settle', async () => {
     sandbox.reset();
-    const env = walletEnv(sandbox, { AGENTPMT_DAILY_BUDGET_USD: budgetFor(7) });
+    const env = walletEnv(sandbox, { AGENTPMT_DAILY_BUDGET_USD: budgetFor(7), AGENTPMT_HTTP_TOKEN: 'money-safety-http-token-0123456789' });
     const first = await connectHttp(env);
     const extra: Connected[] = [];
     try {
@@ -96,7 +96,7 @@ describe('the spend policy holds under concurrency (file ledger)', () => {
       const clients = [first.client];
       for (let i = 1; i < 20; i++) {
         const c = new Client({ name: `session-${i}`, version: '1.0.0' });
-        await c.connect(new StreamableHTTPClientTransport(new URL(first.server.url), env.AGENTPMT_HTTP_TOKEN ? { requestInit: { headers: { authorization: `Bearer ${env.AGENTPMT_HTTP_TOKEN}` } } } : {}));
+        await c.connect(new StreamableHTTPClientTransport(new URL(first.server.url), { requestInit: { headers: { authorization: `Bearer ${env.AGENTPMT_HTTP_TOKEN}` } } }));
         clients.push(c);
         extra.push({ client: c, stderr: () => '', close: () => c.close() });
       }

@@ -91,6 +91,7 @@ export function run(command: string, args: string[], opts: { env: Record<string,
 
 export interface RunningServer {
   url: string;
+  pid: number;
   stderr: () => string;
   stop: () => Promise<void>;
 }
@@ -126,7 +127,7 @@ export function startHttpServer(env: Record<string, string>, timeoutMs = 15_000)
       const m = /listening on (http:\/\/\S+\/mcp)/.exec(err);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1]!, stderr: () => err, stop });
+        resolve({ url: m[1]!, pid: child.pid!, stderr: () => err, stop });
       }
     });
     child.once('exit', (code) => {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { jsonRpcProblem, leadingId } from '../../src/transports/jsonrpc-check.js';
+import { pathSegmentProblem } from '../../src/shared/path-segment.js';
+
+describe('leadingId: the id of a message too large to parse', () => {
+  it.each([
+    ['{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"x":"', 42],
+    ['{ "id" : "a\\"b", "method":"x"', 'a"b'],
+    ['{"jsonrpc":"2.0","method":"tools/call","params":{"id":7,"arguments":{"pad":"', null], // nested id is not the request's
+    ['{"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"pad":"xxxx', null], // id after the bulk: unknown
+    ['{"id":1.5,"method":"x"', null],
+    ['[{"id":3}', null],
+  ] as [string, string | number | null][])('%s → %j', (prefix, id) => {
+    expect(leadingId(prefix)).toBe(id);
+  });
+});
+
+describe('jsonRpcProblem', () => {
+  it('accepts valid requests, notifications and responses', () => {
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 1, method: 'ping' })).toBeUndefined();
+    expect(jsonRpcProblem({ jsonrpc: '2.0', method: 'notifications/initialized' })).toBeUndefined();
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 'x', result: {} })).toBeUndefined();
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a', arguments: { b: 1 } } })).toBeUndefined();
+  });
+  it('names the field that is wrong', () => {
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: null, method: 'ping' })?.message).toContain('id');
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'a', arguments: 5 } })).toMatchObject({ code: -32602, id: 3 });
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'a', arguments: 5 } })?.message).toContain('arguments');
+  });
+});
+
+describe('pathSegmentProblem', () => {
+  it('refuses lone UTF-16 surrogates and accepts paired ones', () => {
+    expect(pathSegmentProblem('a\ud800b')).toContain('valid Unicode');
+    expect(pathSegmentProblem('a\udc00')).toContain('valid Unicode');
+    expect(pathSegmentProblem('emoji-😀')).toBeUndefined();
+  });
+});
