@@ -79,9 +79,9 @@ async function paidCallsPerSecond(env, calls, concurrency, product, action) {
 }
 
 export async function ledgerPhase({ serverEnv, quick, log, product, action }) {
-  const { FileLedger } = await import(distUrl('payments/ledger-file.js'));
-  const { PgLedger } = await import(distUrl('payments/ledger-pg.js'));
-  const { budgetRefusal, policyFromConfig } = await import(distUrl('payments/policy.js'));
+  const { FileLedger } = await import(distUrl('platforms/agentpmt/payments/ledger-file.js'));
+  const { PgLedger } = await import(distUrl('platforms/agentpmt/payments/ledger-pg.js'));
+  const { budgetRefusal, policyFromConfig } = await import(distUrl('platforms/agentpmt/payments/policy.js'));
   const { loadConfig } = await import(distUrl('config.js'));
   const policy = policyFromConfig(loadConfig({}, { AGENTPMT_DAILY_BUDGET_USD: '100000', AGENTPMT_HOME: '/tmp' }));
   const n = quick ? 100 : 500;

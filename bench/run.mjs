@@ -289,16 +289,16 @@ async function importChainPhase() {
     'ajv/dist/2020.js',
     'ajv-formats',
     'undici',
-    distUrl('log.js'),
+    distUrl('core/log.js'),
     distUrl('config.js'),
-    distUrl('catalog/index.js'),
-    distUrl('host-extras.js'),
-    distUrl('wallet/manager.js'),
-    distUrl('payments/ledger.js'),
-    distUrl('marketplace/catalog-cache.js'),
+    distUrl('platforms/agentpmt/tools/index.js'),
+    distUrl('platforms/agentpmt/host-extras.js'),
+    distUrl('platforms/agentpmt/wallet/manager.js'),
+    distUrl('platforms/agentpmt/payments/ledger.js'),
+    distUrl('platforms/agentpmt/marketplace/catalog-cache.js'),
     distUrl('server.js'),
     distUrl('transports/stdio.js'),
-    distUrl('cli.js').replace(/cli\.js$/, 'toolsets.js'),
+    distUrl('platforms/agentpmt/toolsets.js'),
     'viem/accounts', // not loaded at start-up: paid by the first signed call
   ];
   const code = `const r=[];let t=performance.now();for(const s of ${JSON.stringify(chain)}){await import(s);const n=performance.now();r.push(n-t);t=n;}console.log(JSON.stringify([performance.now(),...r]))`;
@@ -378,7 +378,7 @@ async function makeFloor(wallet, w, action) {
 const firstText = (r) => (r.msg?.result?.content ?? r.content ?? []).map((c) => c.text ?? '').join(' ').slice(0, 300);
 
 async function perCallPhase() {
-  const w = await import(distUrl('wallet/index.js'));
+  const w = await import(distUrl('platforms/agentpmt/wallet/index.js'));
   const per = N.perCallWarmup + N.rounds * N.perRound;
   // One wallet per path (each starts with the sandbox's 1000 credits); the HTTP server's wallet serves two paths.
   const action = 2 * per <= SANDBOX_WALLET_CREDITS - 50 ? 'echo' : 'ping';
@@ -499,8 +499,8 @@ async function perCallPhase() {
 // ------------------------------------------------------------------ 3. crypto
 
 async function cryptoPhase() {
-  const w = await import(distUrl('wallet/index.js'));
-  const { TRANSFER_WITH_AUTHORIZATION_TYPES: x402Types } = await import(distUrl('wallet/x402-authorization.js'));
+  const w = await import(distUrl('platforms/agentpmt/wallet/index.js'));
+  const { TRANSFER_WITH_AUTHORIZATION_TYPES: x402Types } = await import(distUrl('platforms/agentpmt/wallet/x402-authorization.js'));
   const { privateKeyToAccount } = await import('viem/accounts');
   const { privateKey } = newWallet();
   const address = w.addressFromPrivateKey(privateKey);
@@ -796,7 +796,7 @@ async function httpSessionsPhase() {
 // ------------------------------------------------------------------ 5. context cost
 
 async function contextPhase() {
-  const { TOOLSETS } = await import(distUrl('toolsets.js'));
+  const { TOOLSETS } = await import(distUrl('platforms/agentpmt/toolsets.js'));
   const out = { method: 'JSON.stringify(tools/list result).length / 4', toolsets: {} };
   for (const ts of [...TOOLSETS, 'default', 'all']) {
     const r = await coldStartOnce([CLI], serverEnv({ AGENTPMT_TOOLSETS: ts }), [], ts === 'default');
@@ -1090,7 +1090,7 @@ async function profilesPhase() {
 
 /** Work the server repeats per HTTP session / per tools/list, measured in-process. */
 async function inProcessPhase() {
-  const { log: serverLog } = await import(distUrl('log.js'));
+  const { log: serverLog } = await import(distUrl('core/log.js'));
   serverLog.setLevel('silent');
   const { loadConfig } = await import(distUrl('config.js'));
   const { createMcpServer, createSharedRuntime } = await import(distUrl('server.js'));
@@ -1142,7 +1142,7 @@ for(let i=0;i<2000;i++)f();await settle();const m0=process.memoryUsage().heapUse
 console.log(JSON.stringify({usPerRequest:Math.round(us*100)/100,bytesRetainedPerRequest:Math.round((process.memoryUsage().heapUsed-m0)/N)}));process.exit(0);`;
   // WalletManager reaches its signer through `() => import('./signer.js')` on every signature.
   {
-    const spec = distUrl('wallet/signer.js');
+    const spec = distUrl('platforms/agentpmt/wallet/signer.js');
     await import(spec);
     const n = 20_000;
     let t0 = now();
@@ -1210,12 +1210,12 @@ async function main() {
   }
   // What the dist being measured does, where a recommendation depends on it.
   try {
-    const hc = readFileSync(path.join(DIST, 'engine/http-client.js'), 'utf8');
+    const hc = readFileSync(path.join(DIST, 'core/http-client.js'), 'utf8');
     const ht = readFileSync(path.join(DIST, 'transports/http.js'), 'utf8');
     results.codeChecks = {
       httpClientComposesAbortSignals: /AbortSignal\.any\(/.test(hc) && /AbortSignal\.timeout\(/.test(hc),
       httpIdleSessionTimeout: /idle/i.test(ht) && /setTimeout|setInterval/.test(ht),
-      walletManagerImportsSignerPerCall: /const signer = \(\) => import\(/.test(readFileSync(path.join(DIST, 'wallet/manager.js'), 'utf8')),
+      walletManagerImportsSignerPerCall: /const signer = \(\) => import\(/.test(readFileSync(path.join(DIST, 'platforms/agentpmt/wallet/manager.js'), 'utf8')),
     };
   } catch {
     results.codeChecks = {};

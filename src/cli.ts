@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
-import { log } from './log.js';
+import { log } from './core/log.js';
 import { createMcpServer, createSharedRuntime } from './server.js';
-import { selectTools } from './toolsets.js';
+import { selectTools } from './platforms/agentpmt/toolsets.js';
 import { VERSION } from './version.js';
 
 function helpText(): string {
@@ -31,7 +31,7 @@ async function serve(config: Config): Promise<void> {
   const shared = createSharedRuntime(config);
   void reconcileAtStart(shared);
   if (config.pin.length) {
-    const { resolvePins } = await import('./marketplace/pins.js');
+    const { resolvePins } = await import('./platforms/agentpmt/marketplace/pins.js');
     shared.pins = await resolvePins({ ...shared, instance: {}, progress: async () => undefined }, config.pin);
   }
   if (config.transport === 'stdio') {
@@ -71,7 +71,7 @@ async function serve(config: Config): Promise<void> {
  */
 async function httpAuth(config: Config): Promise<{ token: string } | { insecureNoAuth: true }> {
   if (config.httpToken) return { token: config.httpToken };
-  const { isLoopbackHost } = await import('./shared/loopback.js');
+  const { isLoopbackHost } = await import('./core/shared/loopback.js');
   if (!isLoopbackHost(config.host)) {
     throw new ConfigError(`Refusing to bind ${config.host}: a non-loopback address needs AGENTPMT_HTTP_TOKEN (at least 16 characters), chosen by you and given to your clients.`);
   }
@@ -93,7 +93,7 @@ async function httpAuth(config: Config): Promise<{ token: string } | { insecureN
 async function reconcileAtStart(shared: ReturnType<typeof createSharedRuntime>): Promise<void> {
   if (!shared.config.ledgerUrl && !existsSync(path.join(shared.config.home, 'payments.jsonl'))) return;
   try {
-    const { reconcilePayments } = await import('./payments/payer.js');
+    const { reconcilePayments } = await import('./platforms/agentpmt/payments/payer.js');
     const done = await reconcilePayments(shared);
     if (done.length) log.info('reconciled unresolved payments', { payments: done.map((p) => ({ id: p.id, status: p.status })) });
   } catch (err) {
@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (inv.command === 'sandbox') {
-    const { runSandboxCommand } = await import('./sandbox/cli.js');
+    const { runSandboxCommand } = await import('./platforms/agentpmt/sandbox/cli.js');
     return runSandboxCommand(inv.sandboxPort);
   }
   if (inv.command === 'doctor') {

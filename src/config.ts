@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { CHAIN_NAMES, parseAmount } from './payments/assets.js';
-import { isLoopbackHost } from './shared/loopback.js';
+import { CHAIN_NAMES, parseAmount } from './platforms/agentpmt/payments/assets.js';
+import { isLoopbackHost } from './core/shared/loopback.js';
 
 /**
  * Every setting, its env var and its flag, in one table: the CLI, the README and

@@ -2,9 +2,9 @@ import { constants as fsc, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { ConfigError, loadConfig, SETTINGS, type Config, type SettingName } from './config.js';
-import { accountBearerToken } from './engine/auth.js';
-import { ToolFailureError } from './engine/errors.js';
-import { selectTools } from './toolsets.js';
+import { accountBearerToken } from './platforms/agentpmt/auth.js';
+import { ToolFailureError } from './core/errors.js';
+import { selectTools } from './platforms/agentpmt/toolsets.js';
 import { VERSION } from './version.js';
 
 /**
@@ -151,7 +151,7 @@ async function probe(agent: Agent, url: string, timeoutMs: number, headers: Reco
 
 /** The wallet-signed tools, named in the warning when no wallet is set up. */
 async function walletTools(): Promise<string> {
-  const { catalog } = await import('./catalog/index.js');
+  const { catalog } = await import('./platforms/agentpmt/tools/index.js');
   const names = catalog.filter((d) => d.auth === 'wallet').map((d) => d.name);
   return names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
 }
@@ -237,7 +237,7 @@ function checkConfig(report: Report, flags: Partial<Record<SettingName, string>>
 
 async function checkTransport(report: Report, config: Config, invalid: Set<SettingName>): Promise<void> {
   if (config.transport !== 'http' || invalid.has('host')) return;
-  const { isLoopbackHost } = await import('./shared/loopback.js');
+  const { isLoopbackHost } = await import('./core/shared/loopback.js');
   const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/mcp`;
   if (!isLoopbackHost(config.host) && !config.httpToken) {
     report.line('✗', `HTTP transport: binding ${config.host} (not loopback) needs AGENTPMT_HTTP_TOKEN, and it is not set; the server will refuse to start. Fix: set AGENTPMT_HTTP_TOKEN (at least 16 characters) or bind 127.0.0.1.`);
@@ -311,9 +311,9 @@ async function checkStateDir(report: Report, config: Config): Promise<void> {
 }
 
 async function checkLedger(report: Report, config: Config): Promise<void> {
-  const { openLedger, ledgerLocation } = await import('./payments/ledger-open.js');
-  const { committedOn, LedgerProblemError, UNRESOLVED } = await import('./payments/ledger.js');
-  const { formatAmount } = await import('./payments/assets.js');
+  const { openLedger, ledgerLocation } = await import('./platforms/agentpmt/payments/ledger-open.js');
+  const { committedOn, LedgerProblemError, UNRESOLVED } = await import('./platforms/agentpmt/payments/ledger.js');
+  const { formatAmount } = await import('./platforms/agentpmt/payments/assets.js');
   const where = ledgerLocation(config);
   let store;
   try {
@@ -343,8 +343,8 @@ async function repairLedger(report: Report, config: Config): Promise<void> {
     report.line('!', 'ledger repair: the ledger is in PostgreSQL (AGENTPMT_LEDGER_URL); repair it with the database\'s own tools. Nothing was changed.');
     return;
   }
-  const { FileLedger } = await import('./payments/ledger-file.js');
-  const { ledgerLocation } = await import('./payments/ledger-open.js');
+  const { FileLedger } = await import('./platforms/agentpmt/payments/ledger-file.js');
+  const { ledgerLocation } = await import('./platforms/agentpmt/payments/ledger-open.js');
   const r = await FileLedger.repair(ledgerLocation(config));
   const dropped = r.dropped.map((d) => `line ${d.line}: ${d.why}`).join('; ');
   report.line(r.dropped.length || r.lost ? '!' : '✓', `ledger repair: ${r.note} Kept ${r.kept} payment(s)${r.aside ? `; the damaged file is at ${r.aside}` : ''}${dropped ? `; could not keep ${dropped}` : ''}.`);
@@ -376,7 +376,7 @@ async function addressOf(key: `0x${string}`): Promise<string> {
 }
 
 async function checkWallet(report: Report, config: Config): Promise<void> {
-  const { decryptKeystoreFile, parsePrivateKey } = await import('./wallet/keystore.js');
+  const { decryptKeystoreFile, parsePrivateKey } = await import('./platforms/agentpmt/wallet/keystore.js');
   if (config.privateKey) {
     try {
       const key = parsePrivateKey(config.privateKey, 'AGENTPMT_PRIVATE_KEY');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { catalog } from './catalog/index.js';
+import { catalog } from './platforms/agentpmt/tools/index.js';
 import { configSchema, SETTINGS, type SettingName } from './config.js';
 import { VERSION } from './version.js';
 

@@ -1,25 +1,25 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { selectTools } from './toolsets.js';
-import { catalog } from './catalog/index.js';
-import { forwardLogs, registerHostExtras } from './host-extras.js';
-import type { AnyDeclaration } from './catalog/types.js';
+import { selectTools } from './platforms/agentpmt/toolsets.js';
+import { catalog } from './platforms/agentpmt/tools/index.js';
+import { forwardLogs, registerHostExtras } from './platforms/agentpmt/host-extras.js';
+import type { AnyDeclaration } from './platforms/agentpmt/tools/types.js';
 import type { Config } from './config.js';
-import type { RuntimeContext } from './engine/context.js';
-import { execute } from './engine/executor.js';
-import { HttpClient } from './engine/http-client.js';
-import { WalletManager } from './wallet/manager.js';
-import { SessionNonces } from './wallet/session.js';
-import type { LedgerStore } from './payments/ledger.js';
-import { ledgerLocation, openLedger } from './payments/ledger-open.js';
-import { policyFromConfig } from './payments/policy.js';
-import { MarketplaceCache } from './marketplace/catalog-cache.js';
-import type { PinnedAction } from './marketplace/pins.js';
+import type { RuntimeContext } from './platforms/agentpmt/context.js';
+import { execute } from './core/executor.js';
+import { HttpClient } from './core/http-client.js';
+import { WalletManager } from './platforms/agentpmt/wallet/manager.js';
+import { SessionNonces } from './platforms/agentpmt/wallet/session.js';
+import type { LedgerStore } from './platforms/agentpmt/payments/ledger.js';
+import { ledgerLocation, openLedger } from './platforms/agentpmt/payments/ledger-open.js';
+import { policyFromConfig } from './platforms/agentpmt/payments/policy.js';
+import { MarketplaceCache } from './platforms/agentpmt/marketplace/catalog-cache.js';
+import type { PinnedAction } from './platforms/agentpmt/marketplace/pins.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerRequest, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-import type { PaymentServices, ElicitAnswer } from './engine/context.js';
+import type { PaymentServices, ElicitAnswer } from './platforms/agentpmt/context.js';
 import { VERSION } from './version.js';
 
 export interface SharedRuntime {

@@ -8,10 +8,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig, secretValues } from '../src/config.js';
-import { log } from '../src/log.js';
+import { log } from '../src/core/log.js';
 import { createMcpServer, createSharedRuntime } from '../src/server.js';
 import { serveHttp, type RunningHttpServer } from '../src/transports/http.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../src/platforms/agentpmt/sandbox/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');

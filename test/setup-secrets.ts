@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
-import { SANDBOX_CREDENTIALS } from '../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '../src/platforms/agentpmt/sandbox/index.js';
 import { captured, expectNoSecretsCaptured, knownSecrets } from './helpers.js';
 
 // Every test file ends with the same check: nothing it captured (tool results, errors,

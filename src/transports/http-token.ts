@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { writeFileAtomic } from '../state/files.js';
+import { writeFileAtomic } from '../core/state/files.js';
 
 export const HTTP_TOKEN_FILE = 'http-token';
 

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { log } from '../log.js';
-import { isLoopbackHost } from '../shared/loopback.js';
+import { log } from '../core/log.js';
+import { isLoopbackHost } from '../core/shared/loopback.js';
 import { jsonRpcProblem } from './jsonrpc-check.js';
 
 export { isLoopbackHost };

@@ -2,7 +2,7 @@ import process from 'node:process';
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { log } from '../log.js';
+import { log } from '../core/log.js';
 import { INVALID_REQUEST, jsonRpcProblem, leadingId, PARSE_ERROR } from './jsonrpc-check.js';
 
 /** Default largest message: the SDK's own stdio limit, but refused per message rather than closing the connection. */

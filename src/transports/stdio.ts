@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { log } from '../log.js';
+import { log } from '../core/log.js';
 import { GuardedStdioTransport } from './stdio-guarded.js';
 
 /**

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { CLI, sandboxEnv, withSandbox } from '../helpers.js';
 
 const run = (args: string[], env: Record<string, string> = {}) =>

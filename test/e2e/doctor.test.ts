@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { writeKeystoreFile, type Hex } from '../../src/wallet/keystore.js';
+import { startSandbox, type Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
+import { writeKeystoreFile, type Hex } from '../../src/platforms/agentpmt/wallet/keystore.js';
 import { CLI, sandboxEnv } from '../helpers.js';
 
 interface DoctorRun {

@@ -10,8 +10,8 @@ import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { log, type LogEntry } from '../../src/log.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import { log, type LogEntry } from '../../src/core/log.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { createMcpServer, createSharedRuntime } from '../../src/server.js';
 import { serveHttp, type HttpServeOptions, type RunningHttpServer } from '../../src/transports/http.js';
 import { CLI, captured, knownSecrets, sandboxEnv, withSandbox } from '../helpers.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, call, captured, connectHttp, knownSecrets, sandboxEnv, withSandbox, type Connected } from '../helpers.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../src/catalog/index.js';
+import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
 import { SETTINGS, type SettingName } from '../../src/config.js';
 import { buildManifest, MANIFEST_EXCLUDED_SETTINGS, userConfigKey, type ManifestUserConfig } from '../../src/manifest.js';
 import { ROOT } from '../helpers.js';

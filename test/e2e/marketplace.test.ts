@@ -1,8 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { portableSchema, pinToolName } from '../../src/marketplace/pins.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
+import { portableSchema, pinToolName } from '../../src/platforms/agentpmt/marketplace/pins.js';
 import { call, connectHttp, connectStdio, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { CLI, captured, sandboxEnv, withSandbox } from '../helpers.js';
 
 interface Reply {

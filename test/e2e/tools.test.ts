@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../src/catalog/index.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { call, connect, knownSecrets, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
 knownSecrets.add('not-the-right-token');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../src/catalog/index.js';
+import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
 import { loadConfig } from '../../src/config.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { DEFAULT_TOOLSETS, selectTools, TOOLSETS } from '../../src/toolsets.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
+import { DEFAULT_TOOLSETS, selectTools, TOOLSETS } from '../../src/platforms/agentpmt/toolsets.js';
 import { connectStdio, sandboxEnv, withSandbox } from '../helpers.js';
 
 const names = (env: Record<string, string>) => selectTools(loadConfig({}, env)).map((d) => d.name);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { call, connectStdio, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
 
 const LONE_SURROGATE = 'run-\ud800-1';

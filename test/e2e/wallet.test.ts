@@ -1,8 +1,8 @@
 import { readFileSync, statSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/index.js';
-import { decryptKeystoreFile } from '../../src/wallet/keystore.js';
+import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
+import { decryptKeystoreFile } from '../../src/platforms/agentpmt/wallet/keystore.js';
 import { call, captured, connect, knownSecrets, connectHttp, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
@@ -255,7 +255,7 @@ describe('bad wallet settings: a clear error naming the setting, the server keep
     const home = env.AGENTPMT_HOME!;
     let keystore = path.join(home, 'keystore.json');
     if (!settings.AGENTPMT_PRIVATE_KEY) {
-      const { writeKeystoreFile } = await import('../../src/wallet/keystore.js');
+      const { writeKeystoreFile } = await import('../../src/platforms/agentpmt/wallet/keystore.js');
       await writeKeystoreFile(keystore, vectors.private_key as `0x${string}`, 'right', { n: 4096 });
       if (corrupt) writeFileSync(keystore, '{"version":3,"crypto":');
       if (unreadable) keystore = home; // a directory cannot be read as a file

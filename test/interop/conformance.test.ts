@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { sandboxEnv } from '../helpers.js';
 import { binOf, killAll, node22, removeTempDirs, run, startHttpServer, tempDir, type RunningServer } from './harness.js';
 

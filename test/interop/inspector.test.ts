@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../src/catalog/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
+import { startSandbox, type Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { CLI, sandboxEnv } from '../helpers.js';
 import { binOf, killAll, node22, removeTempDirs, run, tempDir } from './harness.js';
 

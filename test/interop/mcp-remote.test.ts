@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { captured, knownSecrets, sandboxEnv } from '../helpers.js';
 import { binOf, killAll, node22, removeTempDirs, run, startHttpServer, tempDir, type RunningServer } from './harness.js';
 

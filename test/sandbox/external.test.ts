@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { recoverMessageAddress } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { expectedMessage, payloadHashOf, type VerifyScope } from "../../src/sandbox/external/verify.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { expectedMessage, payloadHashOf, type VerifyScope } from "../../src/platforms/agentpmt/sandbox/external/verify.js";
+import { startSandbox, type Sandbox } from "../../src/platforms/agentpmt/sandbox/index.js";
 import {
   addressFromPrivateKey,
   buildSignedMessage,
@@ -15,7 +15,7 @@ import {
   signMessageWithKey,
   type InvokePathVariant,
   type SigningScope,
-} from "../../src/wallet/index.js";
+} from "../../src/platforms/agentpmt/wallet/index.js";
 
 type Hex = `0x${string}`;
 

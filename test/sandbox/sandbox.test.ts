@@ -1,7 +1,7 @@
 import { request as httpRequest, Agent } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sampleValue, type JsonSchema } from "../../src/sandbox/schema.js";
+import { startSandbox, type Sandbox } from "../../src/platforms/agentpmt/sandbox/index.js";
+import { sampleValue, type JsonSchema } from "../../src/platforms/agentpmt/sandbox/schema.js";
 
 const BEARER = "sandbox-bearer-token";
 const LEGACY = Buffer.from("sandbox-api-key:sandbox-budget-key").toString("base64");

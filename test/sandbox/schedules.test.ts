@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { startSandbox, type Sandbox } from "../../src/platforms/agentpmt/sandbox/index.js";
 
 const BEARER = "sandbox-bearer-token";
 const LEGACY = Buffer.from("sandbox-api-key:sandbox-budget-key").toString("base64");

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decodePaymentHeader, verifyX402Payment, type X402Requirement } from "../../src/sandbox/external/x402.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { decodePaymentHeader, verifyX402Payment, type X402Requirement } from "../../src/platforms/agentpmt/sandbox/external/x402.js";
+import { startSandbox, type Sandbox } from "../../src/platforms/agentpmt/sandbox/index.js";
 import {
   addressFromPrivateKey,
   authorizationForRequirement,
@@ -17,7 +17,7 @@ import {
   type TransferAuthorization,
   type X402PaymentRequirement,
   type X402Resource,
-} from "../../src/wallet/index.js";
+} from "../../src/platforms/agentpmt/wallet/index.js";
 
 type Hex = `0x${string}`;
 

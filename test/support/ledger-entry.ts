@@ -1,4 +1,4 @@
-import type { PaymentEntry } from '../../src/payments/ledger.js';
+import type { PaymentEntry } from '../../src/platforms/agentpmt/payments/ledger.js';
 
 export const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
 const PAYEE = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';

@@ -2,12 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineEndpoint } from '../../src/catalog/types.js';
+import { defineEndpoint } from '../../src/platforms/agentpmt/tools/types.js';
 import { loadConfig } from '../../src/config.js';
-import type { RuntimeContext } from '../../src/engine/context.js';
-import { ToolFailureError } from '../../src/engine/errors.js';
-import { execute, requestFor } from '../../src/engine/executor.js';
-import { HttpClient } from '../../src/engine/http-client.js';
+import type { RuntimeContext } from '../../src/platforms/agentpmt/context.js';
+import { ToolFailureError } from '../../src/core/errors.js';
+import { execute, requestFor } from '../../src/core/executor.js';
+import { HttpClient } from '../../src/core/http-client.js';
 
 /** A scripted origin: each test says how the next requests are answered and reads what was sent. */
 type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { catalog } from '../../src/catalog/index.js';
+import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
 import { loadConfig, ConfigError, defaultHome } from '../../src/config.js';
-import { accountBearerToken } from '../../src/engine/auth.js';
-import { normalizePlatformError } from '../../src/engine/errors.js';
-import { pathParamsOf } from '../../src/engine/executor.js';
-import { log } from '../../src/log.js';
+import { accountBearerToken } from '../../src/platforms/agentpmt/auth.js';
+import { normalizePlatformError } from '../../src/core/errors.js';
+import { pathParamsOf } from '../../src/core/executor.js';
+import { log } from '../../src/core/log.js';
 
 describe('catalog', () => {
   it('every declaration is well formed', () => {
@@ -93,7 +93,7 @@ describe('logger', () => {
 
 describe('bounded results', () => {
   it('no result is over ~20k characters; big lists are cut with a note', async () => {
-    const { okResult } = await import('../../src/engine/results.js');
+    const { okResult } = await import('../../src/core/results.js');
     const big = { items: Array.from({ length: 5000 }, (_, i) => ({ id: i, text: 'x'.repeat(50) })), blob: 'y'.repeat(50_000), small: 1 };
     const r = okResult(big, 'big');
     const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');

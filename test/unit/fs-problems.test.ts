@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFsError, stateDirProblem } from '../../src/state/fs-problems.js';
+import { describeFsError, stateDirProblem } from '../../src/core/state/fs-problems.js';
 
 const errno = (code: string) => Object.assign(new Error(`${code}: something`), { code });
 

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileLedger } from '../../src/payments/ledger-file.js';
-import { PgLedger } from '../../src/payments/ledger-pg.js';
-import { budgetRefusal, chooseRequirement, policyFromConfig, type Requirement } from '../../src/payments/policy.js';
+import { FileLedger } from '../../src/platforms/agentpmt/payments/ledger-file.js';
+import { PgLedger } from '../../src/platforms/agentpmt/payments/ledger-pg.js';
+import { budgetRefusal, chooseRequirement, policyFromConfig, type Requirement } from '../../src/platforms/agentpmt/payments/policy.js';
 import { loadConfig } from '../../src/config.js';
-import type { LedgerStore } from '../../src/payments/ledger.js';
+import type { LedgerStore } from '../../src/platforms/agentpmt/payments/ledger.js';
 import { BASE_USDC, ledgerEntry } from '../support/ledger-entry.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 

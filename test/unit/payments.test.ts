@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { formatAmount, parseAmount } from '../../src/payments/assets.js';
-import { QuoteBook } from '../../src/payments/approval.js';
-import { UNRESOLVED, type PaymentEntry } from '../../src/payments/ledger.js';
-import { FileLedger } from '../../src/payments/ledger-file.js';
+import { formatAmount, parseAmount } from '../../src/platforms/agentpmt/payments/assets.js';
+import { QuoteBook } from '../../src/platforms/agentpmt/payments/approval.js';
+import { UNRESOLVED, type PaymentEntry } from '../../src/platforms/agentpmt/payments/ledger.js';
+import { FileLedger } from '../../src/platforms/agentpmt/payments/ledger-file.js';
 import { ledgerEntry } from '../support/ledger-entry.js';
-import { chooseRequirement, policyFromConfig, type Requirement } from '../../src/payments/policy.js';
+import { chooseRequirement, policyFromConfig, type Requirement } from '../../src/platforms/agentpmt/payments/policy.js';
 
 const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
 const BASE_EURC = '0x60a3E35Cc302bFA44Cb288Bc5a4F316Fdb1adb42';

@@ -21,7 +21,7 @@ import {
   type X402PaymentEnvelope,
   type X402PaymentRequirement,
   type X402Resource,
-} from '../../src/wallet/index.js';
+} from '../../src/platforms/agentpmt/wallet/index.js';
 
 type Hex = `0x${string}`;
 

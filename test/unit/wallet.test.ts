@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ToolFailureError } from '../../src/engine/errors.js';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../src/engine/http-client.js';
-import { decryptKeystoreFile, parsePrivateKey, writeKeystoreFile } from '../../src/wallet/keystore.js';
-import { WalletManager } from '../../src/wallet/manager.js';
-import { SessionNonces } from '../../src/wallet/session.js';
+import { ToolFailureError } from '../../src/core/errors.js';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/http-client.js';
+import { decryptKeystoreFile, parsePrivateKey, writeKeystoreFile } from '../../src/platforms/agentpmt/wallet/keystore.js';
+import { WalletManager } from '../../src/platforms/agentpmt/wallet/manager.js';
+import { SessionNonces } from '../../src/platforms/agentpmt/wallet/session.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as {
   private_key: `0x${string}`;

@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import { pathSegment } from './fields.js';
+import { defineEndpoint, type AnyDeclaration } from './types.js';
+import { ToolFailureError } from '../../../core/errors.js';
+import { requestFor } from '../../../core/executor.js';
+import { okResult } from '../../../core/results.js';
+import { paidCallResult, sendWithX402 } from '../payments/payer.js';
+import { checkInvocation } from './marketplace.js';
+
+const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+const write = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
+
+const socialPost = z
+  .object({
+    platform: z.string().min(1).max(50).describe('Where it was posted, e.g. "twitter", "linkedin", "reddit".'),
+    post_url: z.string().url().describe('Public URL of the post.'),
+    target_url_used: z.string().url().describe('The tracked AgentPMT URL the post links to, exactly as used.'),
+    message_text: z.string().min(1).max(5000).describe('The text that was posted.'),
+    posted_at: z.string().datetime({ offset: true }).optional().describe('When it was posted, ISO-8601 (e.g. 2026-11-23T10:00:00Z).'),
+  })
+  .strict();
+
+const invokeDeclaration: AnyDeclaration = defineEndpoint({
+  name: 'marketplace_invoke',
+  title: 'Call a marketplace tool',
+  description: `Run one action of a marketplace product. Find the product with marketplace_search and its parameters and price with marketplace_describe first; parameters are checked against the action's schema before anything is sent or paid. payment: "credits" (default) pays from the wallet's prepaid credits (see credits_balance); "x402" pays this one call on-chain from the wallet, within the user's spend policy; "auto" uses credits and falls back to x402 when credits are short. A price above the approval threshold needs the user's OK: either the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
+  toolset: 'marketplace',
+  method: 'POST',
+  origin: 'web',
+  path: '/api/external/tools/{product}/actions/{action}/invoke',
+  auth: 'wallet',
+  signing: { shape: 'invoke', productArg: 'product', actionArg: 'action', parametersArg: 'parameters' },
+  input: {
+    product: pathSegment('The product slug from marketplace_list.'),
+    action: pathSegment('The action slug from marketplace_list.'),
+    parameters: z.record(z.string(), z.unknown()).default({}).describe("The action's parameters, as its schema in marketplace_list declares."),
+    payment: z.enum(['credits', 'x402', 'auto']).default('credits').describe('How to pay: credits (default), x402 (on-chain, this call only) or auto (credits, else x402).'),
+    max_price_usd: z.number().positive().max(10_000).optional().describe('Refuse to pay more than this many USD for this call (x402).'),
+    quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval; pays exactly that quote.'),
+    pay_again: z.boolean().optional().describe('Only when the user asks to buy an identical call again within minutes of paying for it; otherwise the recorded payment is returned instead of paying twice.'),
+  },
+  run: async (args, ctx) => {
+    await checkInvocation(ctx, args.product, args.action, args.parameters);
+    const base = { product: args.product, action: args.action, parameters: args.parameters };
+    if (args.payment !== 'x402') {
+      try {
+        const res = await requestFor(invokeDeclaration, base, ctx);
+        return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${args.product}/${args.action} ran, paid with credits.`);
+      } catch (err) {
+        const short = err instanceof ToolFailureError && err.failure.status === 402;
+        if (!(short && args.payment === 'auto')) throw err;
+      }
+    }
+    const outcome = await sendWithX402(
+      {
+        kind: 'tool_invoke',
+        description: `marketplace tool ${args.product}/${args.action}`,
+        origin: ctx.config.webUrl,
+        path: `/api/external/tools/${encodeURIComponent(args.product)}/actions/${encodeURIComponent(args.action)}/invoke`,
+        // Direct x402 sends the action's parameters as the raw body (contracts §4).
+        body: JSON.stringify(args.parameters),
+        ...(args.quote_id ? { quoteId: args.quote_id } : {}),
+        ...(args.pay_again ? { payAgain: true } : {}),
+        ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
+      },
+      ctx,
+    );
+    return paidCallResult(outcome, (json, p) =>
+      p
+        ? okResult({ ...json, paid_with: 'x402', payment: p }, `${args.product}/${args.action} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
+        : okResult({ ...json, paid_with: 'nothing' }, `${args.product}/${args.action} ran without asking for payment.`),
+    );
+  },
+  annotations: write,
+});
+
+export const externalEndpoints = [
+  defineEndpoint({
+    name: 'credits_balance',
+    title: 'Wallet credit balance',
+    description: `Prepaid AgentPMT credits held by the agent wallet (100 credits = 1 USD). Check before marketplace_invoke with credits. Free. ${SIGNED}`,
+    toolset: 'wallet',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/credits/balance',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'balance', product: null, payload: null },
+    input: {},
+    annotations: readOnly,
+  }),
+  defineEndpoint({
+    name: 'jobs_list',
+    title: 'List jobs',
+    description: `Jobs the agent wallet can take on to earn credits (for example sharing a tracked link). Next: jobs_reserve with a job_id. Free. ${SIGNED}`,
+    toolset: 'jobs',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/jobs/list',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'job_list', product: null, payload: ['limit', 'skip'] },
+    input: {
+      limit: z.number().int().min(1).max(200).optional().describe('Maximum jobs to return.'),
+      skip: z.number().int().min(0).optional().describe('Jobs to skip, for paging.'),
+    },
+    annotations: readOnly,
+  }),
+  defineEndpoint({
+    name: 'jobs_reserve',
+    title: 'Reserve a job',
+    description: `Reserve a job for this wallet so nobody else takes it. Returns a reservation id: keep it for jobs_complete. ${SIGNED}`,
+    toolset: 'jobs',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/jobs/{job_id}/reserve',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'job_reserve', product: 'job_id', payload: [] },
+    input: { job_id: pathSegment('The job id from jobs_list.') },
+    annotations: write,
+  }),
+  defineEndpoint({
+    name: 'jobs_status',
+    title: 'Job status',
+    description: `Where a job stands for this wallet (available, reserved, submitted, approved, rewarded…). Free. ${SIGNED}`,
+    toolset: 'jobs',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/jobs/{job_id}/status',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'job_status', product: 'job_id', payload: [] },
+    input: { job_id: pathSegment('The job id from jobs_list.') },
+    annotations: readOnly,
+  }),
+  defineEndpoint({
+    name: 'jobs_complete',
+    title: 'Complete a job',
+    description: `Submit proof that a reserved job was done. Pass the reservation_id from jobs_reserve; social_share jobs need social_posts entries. Then follow it with jobs_status. ${SIGNED}`,
+    toolset: 'jobs',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/jobs/{job_id}/complete',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'job_complete', product: 'job_id', payload: ['proof_text', 'reservation_id', 'social_posts'] },
+    input: {
+      job_id: pathSegment('The job id from jobs_list.'),
+      proof_text: z.string().min(1).max(10_000).describe('What was done, as proof for the reviewer.'),
+      reservation_id: z.string().min(1).max(200).optional().describe('The reservation id returned by jobs_reserve.'),
+      social_posts: z.array(socialPost).max(20).optional().describe('For social_share jobs: one entry per post made.'),
+    },
+    annotations: write,
+  }),
+  defineEndpoint({
+    name: 'marketplace_list',
+    title: 'Browse the marketplace',
+    description: 'List marketplace products with their actions, parameter schemas and prices (public; no wallet needed). Filter with query/categories; page with page/page_size. Next: marketplace_invoke with a product slug and action slug.',
+    toolset: 'marketplace',
+    method: 'GET',
+    origin: 'web',
+    path: '/api/external/tools',
+    auth: 'none',
+    input: {
+      query: z.string().max(200).optional().describe('Free-text search.'),
+      categories: z.string().max(500).optional().describe('Comma-separated category filter.'),
+      page: z.number().int().min(1).optional().describe('Page number, 1-based.'),
+      page_size: z.number().int().min(1).max(1000).optional().describe('Products per page (default 100, max 1000).'),
+    },
+    query: ['query', 'categories', 'page', 'page_size'],
+    annotations: readOnly,
+  }),
+  invokeDeclaration,
+  defineEndpoint({
+    name: 'workflows_list',
+    title: 'Browse public workflows',
+    description: 'List public AgentPMT workflows (public; no wallet needed). Filter by query, categories, industry tags, publisher or date. Next: workflow_session_start with a workflow id.',
+    toolset: 'workflows',
+    method: 'GET',
+    origin: 'web',
+    path: '/api/external/workflows',
+    auth: 'none',
+    input: {
+      query: z.string().max(200).optional().describe('Free-text search.'),
+      categories: z.string().max(500).optional().describe('Comma-separated categories.'),
+      industry_tags: z.string().max(500).optional().describe('Comma-separated industry tags.'),
+      publisher: z.string().max(200).optional().describe('Publisher name or id.'),
+      since: z.string().max(64).optional().describe('Only workflows updated since this ISO-8601 date.'),
+      limit: z.number().int().min(1).max(200).optional().describe('Maximum workflows to return.'),
+      skip: z.number().int().min(0).optional().describe('Workflows to skip, for paging.'),
+    },
+    query: ['query', 'categories', 'industry_tags', 'publisher', 'since', 'limit', 'skip'],
+    annotations: readOnly,
+  }),
+  defineEndpoint({
+    name: 'workflow_session_start',
+    title: 'Start a workflow session',
+    description: `Open a session of a workflow for this wallet. Returns the workflow_session_id that workflow_session_fetch and workflow_session_end use. ${SIGNED}`,
+    toolset: 'workflows',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/workflows/{workflow_id}/start',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'workflow_start', product: 'workflow_id', payload: ['instance_id'] },
+    input: {
+      workflow_id: pathSegment('The workflow id from workflows_list.'),
+      instance_id: z.string().min(1).max(200).optional().describe('Optional id of this agent instance, to keep sessions apart.'),
+    },
+    annotations: write,
+  }),
+  defineEndpoint({
+    name: 'workflow_session_fetch',
+    title: 'Fetch a workflow session',
+    description: `The workflow's instructions and state for the wallet's active session of it. Call after workflow_session_start. Free. ${SIGNED}`,
+    toolset: 'workflows',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/workflows/{workflow_id}/fetch',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'workflow_fetch', product: 'workflow_id', payload: null },
+    input: { workflow_id: pathSegment('The workflow id of the session.') },
+    annotations: readOnly,
+  }),
+  defineEndpoint({
+    name: 'workflow_session_end',
+    title: 'End a workflow session',
+    description: `Close a workflow session (the active one, or the workflow_session_id given). ${SIGNED}`,
+    toolset: 'workflows',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/workflows/{workflow_id}/end',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'workflow_end', product: 'workflow_id', payload: ['workflow_session_id'] },
+    input: {
+      workflow_id: pathSegment('The workflow id of the session.'),
+      workflow_session_id: z.string().min(1).max(200).optional().describe('The session to end; defaults to the active one.'),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  }),
+  defineEndpoint({
+    name: 'workflow_sessions_active',
+    title: 'Active workflow sessions',
+    description: `The wallet's open workflow sessions (optionally for one instance_id). Use it to resume work after a restart. Free. ${SIGNED}`,
+    toolset: 'workflows',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/workflows/active',
+    auth: 'wallet',
+    signing: { shape: 'scoped', action: 'workflow_active', product: null, payload: ['instance_id'] },
+    input: { instance_id: z.string().min(1).max(200).optional().describe('Only sessions of this agent instance.') },
+    annotations: readOnly,
+  }),
+];

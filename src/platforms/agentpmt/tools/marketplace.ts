@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { fail } from '../../../core/errors.js';
+import type { RuntimeContext } from '../context.js';
+import { okResult } from '../../../core/results.js';
+import type { MarketAction, MarketProduct } from '../marketplace/catalog-cache.js';
+import { oneLine, rankProducts } from '../marketplace/search.js';
+import { validateParameters } from '../marketplace/validate.js';
+import { defineEndpoint } from './types.js';
+
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+
+function requiredOf(schema: Record<string, unknown>): string[] {
+  return Array.isArray(schema.required) ? schema.required.map(String) : [];
+}
+
+function describeAction(a: MarketAction, p: MarketProduct) {
+  return {
+    action: a.slug,
+    description: a.description,
+    price_credits: a.price_credits,
+    price_usd: a.price_usd,
+    payment: a.price_credits === 0 ? ['free'] : p.payment_options.length ? p.payment_options : ['agentpmt_credits', 'x402'],
+    parameters: a.parameters,
+    required: requiredOf(a.parameters),
+    ...(a.examples ? { examples: a.examples } : {}),
+  };
+}
+
+/**
+ * The one gate before any paid call: the product and action exist and the
+ * parameters satisfy the action's JSON Schema. Nothing is requested or paid
+ * when this throws.
+ */
+/** The product (and action, when named) from the cached catalog, or an error saying where to look. */
+async function findOrFail(ctx: RuntimeContext, product: string, action?: string): Promise<{ product: MarketProduct; action?: MarketAction }> {
+  const found = await ctx.market.find(ctx, product, action);
+  if (!found.product) fail({ code: 'unknown_product', message: `No marketplace product "${product}".`, next_step: 'Find the product slug with marketplace_search, then call again.' });
+  if (action !== undefined && !found.action) {
+    fail({
+      code: 'unknown_action',
+      message: `Product "${found.product.slug}" has no action "${action}". Its actions: ${found.product.actions.map((a) => a.slug).join(', ') || 'none'}.`,
+      next_step: 'Pick one of the listed actions (marketplace_describe shows their parameters) and call again.',
+    });
+  }
+  return { product: found.product, ...(found.action ? { action: found.action } : {}) };
+}
+
+/**
+ * The one gate before any paid call: the product and action exist and the
+ * parameters satisfy the action's JSON Schema. Nothing is requested or paid
+ * when this throws.
+ */
+export async function checkInvocation(ctx: RuntimeContext, product: string, action: string, parameters: unknown): Promise<{ product: MarketProduct; action: MarketAction }> {
+  const found = await findOrFail(ctx, product, action);
+  const act = found.action!;
+  const problems = validateParameters(`${found.product.slug}/${act.slug}`, act.parameters, parameters);
+  if (problems.length) {
+    fail({
+      code: 'invalid_parameters',
+      message: `The parameters do not match ${found.product.slug}/${act.slug}'s schema: ${problems.join('; ')}. Nothing was sent or paid.`,
+      next_step: 'Fix each field listed (marketplace_describe shows the schema), then call again.',
+      details: { errors: problems },
+    });
+  }
+  return { product: found.product, action: act };
+}
+
+export const marketplaceEndpoints = [
+  defineEndpoint({
+    name: 'marketplace_search',
+    title: 'Search the marketplace',
+    description:
+      'Find marketplace tools for a task: compact results (product slug, name, one-line description, each action with its price), best match first, 10 per page. Next: marketplace_describe for the parameters of a product or action, then marketplace_invoke. Free.',
+    toolset: 'marketplace',
+    method: 'GET',
+    origin: 'web',
+    path: '/api/external/tools',
+    auth: 'none',
+    input: {
+      query: z.string().max(200).default('').describe('What you need, in plain words (e.g. "weather forecast", "send email"). Empty lists everything.'),
+      categories: z.array(z.string().max(100)).max(20).optional().describe('Only these categories (exact names, as results show them).'),
+      page: z.number().int().min(1).default(1).describe('Page of results, 1-based.'),
+      page_size: z.number().int().min(1).max(50).default(10).describe('Results per page (max 50).'),
+    },
+    run: async (args, ctx) => {
+      const ranked = rankProducts(await ctx.market.get(ctx), args.query, args.categories ?? []);
+      const start = (args.page - 1) * args.page_size;
+      const items = ranked.slice(start, start + args.page_size).map((p) => ({
+        product: p.slug,
+        name: p.display_name,
+        category: p.category,
+        description: oneLine(p.description),
+        actions: p.actions.map((a) => ({ action: a.slug, price_usd: a.price_usd })),
+      }));
+      const hasMore = start + items.length < ranked.length;
+      return okResult(
+        { results: items, page: args.page, page_size: args.page_size, total: ranked.length, has_more: hasMore, ...(hasMore ? { next_page: args.page + 1 } : {}) },
+        items.length
+          ? `${ranked.length} match(es); page ${args.page}: ${items.map((i) => i.product).join(', ')}. Next: marketplace_describe with a product slug.${hasMore ? ` More: page ${args.page + 1}.` : ''}`
+          : 'No marketplace tool matches. Try other words or fewer categories.',
+      );
+    },
+    annotations: readOnly,
+  }),
+  defineEndpoint({
+    name: 'marketplace_describe',
+    title: 'Describe a marketplace tool',
+    description:
+      "Everything needed to call a marketplace product or one of its actions: each action's full parameter JSON Schema, required fields, examples, price in credits and USD, and payment options. Call before marketplace_invoke. Free.",
+    toolset: 'marketplace',
+    method: 'GET',
+    origin: 'web',
+    path: '/api/external/tools',
+    auth: 'none',
+    input: {
+      product: z.string().min(1).max(200).describe('The product slug (or id) from marketplace_search.'),
+      action: z.string().min(1).max(200).optional().describe('One action slug; leave out to describe every action of the product.'),
+    },
+    run: async (args, ctx) => {
+      const { product, action } = await findOrFail(ctx, args.product, args.action);
+      const actions = (action ? [action] : product.actions).map((a) => describeAction(a, product));
+      return okResult(
+        { product: product.slug, product_id: product.product_id, name: product.display_name, category: product.category, description: product.description, actions },
+        `${product.display_name} (${product.slug}): ${actions.map((a) => `${a.action} ${a.price_usd} USD, required: ${a.required.join(', ') || 'none'}`).join('; ')}. Call marketplace_invoke with product "${product.slug}".`,
+      );
+    },
+    annotations: readOnly,
+  }),
+];

@@ -1,0 +1,68 @@
+import type { z } from 'zod';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { HttpResponse } from '../../../core/http-client.js';
+import type { RuntimeContext } from '../context.js';
+
+export type AuthKind = 'none' | 'account' | 'wallet';
+
+/**
+ * How a wallet-signed call is bound into the signed message (contracts §2 table).
+ * `product` names the argument holding the id (null → '-'); `payload` lists the
+ * body fields hashed (null → empty payload line).
+ */
+export type SigningSpec =
+  | { shape: 'scoped'; action: string; product: string | null; payload: readonly string[] | null }
+  | { shape: 'invoke'; productArg: string; actionArg: string; parametersArg: string };
+export type Origin = 'api' | 'web';
+export type Toolset = 'account' | 'marketplace' | 'payments' | 'wallet' | 'workflows' | 'schedules' | 'jobs' | 'embed' | 'platform';
+
+export type Args = Record<string, unknown>;
+
+/**
+ * One documented endpoint, declared once. Everything the server needs to expose
+ * it as an MCP tool and to call it is here; the executor is generic.
+ */
+export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  /** LLM-facing: when to use it, what it costs, what to call next. */
+  description: string;
+  toolset: Toolset;
+  method: 'GET' | 'POST';
+  origin: Origin;
+  /** Path template; `{arg}` placeholders are filled from the argument of that name, validated and encoded. */
+  path: string;
+  auth: AuthKind;
+  /** Required when auth is 'wallet'. */
+  signing?: SigningSpec;
+  input: Shape;
+  annotations: Omit<ToolAnnotations, 'title'>;
+  /** Arguments sent as query parameters. */
+  query?: readonly string[];
+  /** Arguments sent as request headers: argument name -> header name. */
+  headers?: Readonly<Record<string, string>>;
+  /** Body field acting as an idempotency key: a POST carrying it may be retried. */
+  idempotencyKey?: string;
+  /** Keep the platform's connection instance id and echo it back (x-instance-id). */
+  instanceId?: boolean;
+  /** Statuses handed to `present` instead of being turned into an error. */
+  acceptStatus?: readonly number[];
+  /** Adjusts the validated arguments before the request (e.g. mints a request id). */
+  prepare?: (args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => z.infer<z.ZodObject<Shape>>;
+  /** Builds the JSON body from the arguments left after path, query and header arguments. */
+  body?: (rest: Args) => Args;
+  /**
+   * For tools that are more than one request (wallet_create, wallet_session): runs
+   * instead of the generic request, using the same context and HTTP client.
+   */
+  run?: (args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => Promise<CallToolResult>;
+  /** Shapes a successful response into the tool result; the default passes the platform's JSON through. */
+  present?: (res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => CallToolResult;
+}
+
+export type AnyDeclaration = EndpointDeclaration<z.ZodRawShape>;
+
+/** Keeps the argument types of one declaration while letting the catalog be a plain list. */
+export function defineEndpoint<Shape extends z.ZodRawShape>(d: EndpointDeclaration<Shape>): AnyDeclaration {
+  return d as unknown as AnyDeclaration;
+}
