@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { LOG_LEVELS } from './core/log.js';
 import { CHAIN_NAMES, parseAmount } from './platforms/agentpmt/payments/assets.js';
 import { isLoopbackHost } from './core/shared/loopback.js';
 
@@ -55,8 +56,7 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel } from './core/log.js';
 
 const httpUrl = (name: string) =>
   z

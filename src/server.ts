@@ -6,7 +6,9 @@ import { forwardLogs, registerHostExtras } from './platforms/agentpmt/host-extra
 import type { AnyDeclaration } from './platforms/agentpmt/tools/types.js';
 import type { Config } from './config.js';
 import type { RuntimeContext } from './platforms/agentpmt/context.js';
-import { execute } from './core/executor.js';
+import { execute, requestFor } from './platforms/agentpmt/executor.js';
+import { accountProductsList } from './platforms/agentpmt/tools/account.js';
+import { marketplaceInvoke, marketplaceList } from './platforms/agentpmt/tools/external.js';
 import { HttpClient } from './core/http-client.js';
 import { WalletManager } from './platforms/agentpmt/wallet/manager.js';
 import { SessionNonces } from './platforms/agentpmt/wallet/session.js';
@@ -28,7 +30,7 @@ export interface SharedRuntime {
   wallet: WalletManager;
   sessions: SessionNonces;
   payments: PaymentServices;
-  market: MarketplaceCache;
+  market: MarketplaceCache<RuntimeContext>;
   /** Marketplace actions pinned as their own tools (AGENTPMT_PIN), resolved at start-up. */
   pins?: readonly PinnedAction[];
   /** Tool calls still running, so a shutdown can let them finish (a payment mid-flight, say). */
@@ -43,7 +45,7 @@ export type Runtime = SharedRuntime & {
 
 /** What every session of this process shares: settings, connection pools, the wallet and its nonces. */
 export function createSharedRuntime(config: Config): Runtime {
-  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, userAgent: `agentpmt-mcp/${VERSION}` });
+  const http = new HttpClient({ timeoutMs: config.timeoutMs, maxRetries: config.maxRetries, userAgent: `agentpmt-mcp/${VERSION}`, networkHint: 'Check the network and the AGENTPMT_API_URL / AGENTPMT_WEB_URL settings, then retry.' });
   const stopping = new AbortController();
   const payments = paymentServices(config, stopping.signal);
   return {
@@ -53,9 +55,10 @@ export function createSharedRuntime(config: Config): Runtime {
     sessions: new SessionNonces(http, config.webUrl),
     payments: payments.services,
     inflight: { count: 0 },
-    market: new MarketplaceCache(
-      () => catalog.find((d) => d.name === 'marketplace_list')!,
-      () => catalog.find((d) => d.name === 'account_products_list')!,
+    market: new MarketplaceCache<RuntimeContext>(async (listing, page, ctx) =>
+      listing === 'account'
+        ? (await requestFor(accountProductsList, { page, page_size: 100 }, ctx)).json
+        : (await requestFor(marketplaceList, { page, page_size: 1000 }, ctx)).json,
     ),
     stopPayments: () => stopping.abort(),
     close: async () => {
@@ -151,13 +154,12 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
       (args, extra) => handler(decl)(args as Record<string, unknown>, extra),
     );
   }
-  const invoke = catalog.find((d) => d.name === 'marketplace_invoke');
-  if (invoke && !shared.config.readOnly) {
+  if (!shared.config.readOnly) {
     for (const pin of shared.pins ?? []) {
       server.registerTool(
         pin.name,
         { title: pin.title, description: pin.description, inputSchema: pin.input as never, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } },
-        ((args: Record<string, unknown>, extra: Extra) => handler(invoke, (a) => ({ product: pin.product, action: pin.action, parameters: a, payment: 'credits' }))(args, extra)) as never,
+        ((args: Record<string, unknown>, extra: Extra) => handler(marketplaceInvoke, (a) => ({ product: pin.product, action: pin.action, parameters: a, payment: 'credits' }))(args, extra)) as never,
       );
     }
   }

@@ -55,13 +55,7 @@ function fastApiDetail(detail: unknown[]): string {
     .join('; ');
 }
 
-/**
- * Normalizes the platform's error envelopes (contracts §5): FastAPI 422 and
- * HTTPException `{detail}`, webhooks `{success:false,error,message,data}`,
- * tool invokes `{success:false,error:<message>,code,details}`, and the gateway
- * `{error,message,error_code,help_url,rate_limit}`.
- */
-export function normalizePlatformError(status: number, body: unknown, retryAfterHeader?: number): ToolFailure {
+function parseEnvelope(status: number, body: unknown, retryAfterHeader: number | undefined, knownCode: (code: string) => boolean): Omit<ToolFailure, 'next_step'> {
   let code = STATUS_CODES[status] ?? (status >= 500 ? 'server_error' : `http_${status}`);
   let message = `The platform answered HTTP ${status}.`;
   let help_url: string | undefined;
@@ -77,7 +71,7 @@ export function normalizePlatformError(status: number, body: unknown, retryAfter
       message = String(body.detail);
     } else if (str(body.error_code)) {
       // gateway envelope: `error` carries the documented snake_case code where there is one (schedule 409s)
-      code = str(body.error) && NEXT_BY_CODE[String(body.error)] ? String(body.error) : String(body.error_code);
+      code = str(body.error) && knownCode(String(body.error)) ? String(body.error) : String(body.error_code);
       message = str(body.message) ?? str(body.error) ?? message;
       help_url = str(body.help_url) ?? str(body.help_doc);
       if (isObject(body.rate_limit) && typeof body.rate_limit.retry_after_seconds === 'number') {
@@ -108,43 +102,30 @@ export function normalizePlatformError(status: number, body: unknown, retryAfter
     ...(help_url ? { help_url } : {}),
     ...(retryAfter !== undefined ? { retry_after_seconds: retryAfter } : {}),
     ...(details !== undefined ? { details } : {}),
-    next_step: nextStepFor(status, code, retryAfter),
   };
 }
 
-const NEXT_BY_CODE: Record<string, string> = {
-  workflow_not_on_budget:
-    'The workflow is not enabled on this budget. An approval request was opened (see details.workflow_request_id): ask the account owner to approve it in the AgentPMT dashboard, then trigger again.',
-  missing_credentials:
-    'The workflow needs credentials that are not configured (see details.missing_credentials). Ask the account owner to add them in the dashboard, then trigger again.',
-  setup_required: 'The workflow needs setup in the AgentPMT dashboard before it can run. Ask the account owner to finish it, then trigger again.',
-  run_not_cancellable: 'The run has already finished, so there is nothing to cancel. Read its result with workflow_run_status.',
-  run_not_found: 'No run with this id exists for this account. Check the run_id returned by workflow_run_trigger.',
-  workflow_not_found: 'No workflow with this id exists. Check the workflow id in the AgentPMT dashboard.',
-  invalid_workflow_id: 'Workflow ids are 24-character hex strings (MongoDB ObjectIds). Check the id and try again.',
-  invalid_run_id: 'Run ids are 24-character hex strings returned by workflow_run_trigger. Check the id and try again.',
-  invalid_callback_url: 'callback_url must be an absolute https:// URL. Fix it or leave it out.',
-  due_at_mismatch: 'The due_at does not match the claimed occurrence. Pass due_at exactly as schedules_claim returned it.',
-  claim_required: 'This occurrence is not claimed. Claim it first with schedules_claim, then advance it with the claim_token you get.',
-  claim_expired: 'Your claim lease expired, so another worker may take this occurrence. Claim it again with schedules_claim before advancing, and finish within the lease.',
-  claim_mismatch: 'Another worker holds the claim on this occurrence (your claim_token is stale). Do not advance it; move on to other work.',
-};
+/** What a platform adds to the generic next steps: its own error codes, and statuses where it knows better (which setting, which tool). */
+export interface NextSteps {
+  byCode?: Readonly<Record<string, string>>;
+  byStatus?: Readonly<Partial<Record<number, string>>>;
+  /** For 5xx without a Retry-After (e.g. "check platform_health"). */
+  serverError?: string;
+}
 
-export function nextStepFor(status: number | undefined, code: string, retryAfter?: number): string {
-  const byCode = NEXT_BY_CODE[code];
-  if (byCode) return byCode;
+function genericNextStep(status: number | undefined, retryAfter: number | undefined, steps: NextSteps): string {
+  const byStatus = status !== undefined ? steps.byStatus?.[status] : undefined;
+  if (byStatus) return byStatus;
   switch (status) {
     case 400:
     case 422:
       return 'Fix the fields named in the message and call the tool again.';
     case 401:
-      return 'The platform did not accept the credentials. Check AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY) in the server settings; the model cannot fix this itself.';
-    case 402:
-      return 'Not enough credits. Check the balance with account_credits_balance and ask the user to add credits, or pick a cheaper action.';
+      return "The platform did not accept the credentials. Check the platform's token setting in the server settings; the model cannot fix this itself.";
     case 403:
-      return 'This account is not allowed to do this. Ask the account owner to grant access in the dashboard.';
+      return 'This account is not allowed to do this. Ask the account owner to grant access.';
     case 404:
-      return 'The id was not found. List what exists first (account_products_list, workflow_run_trigger output) and use an id from there.';
+      return 'The id was not found. List what exists first and use an id from there.';
     case 409:
       return 'The request conflicts with the current state; read the message and details, then act on them.';
     case 413:
@@ -153,10 +134,24 @@ export function nextStepFor(status: number | undefined, code: string, retryAfter
       return retryAfter !== undefined ? `Rate limited: wait ${retryAfter} s, then retry.` : 'Rate limited: wait a minute, then retry.';
     default:
       if (status !== undefined && status >= 500) {
-        return retryAfter !== undefined
-          ? `The platform is having trouble; retry after ${retryAfter} s.`
-          : 'The platform is having trouble; retry in a little while. If it persists, check platform_health.';
+        return retryAfter !== undefined ? `The platform is having trouble; retry after ${retryAfter} s.` : (steps.serverError ?? 'The platform is having trouble; retry in a little while.');
       }
       return 'Read the message, fix the cause and try again.';
   }
+}
+
+/**
+ * A platform's error normalizer: the common envelopes (FastAPI 422 and
+ * HTTPException `{detail}`, webhooks `{success:false,error,message,data}`, tool
+ * invokes `{success:false,error:<message>,code,details}`, gateways
+ * `{error,message,error_code,help_url,rate_limit}`) read here once, with the
+ * platform's own next steps.
+ */
+export function createErrorNormalizer(steps: NextSteps) {
+  const nextStepFor = (status: number | undefined, code: string, retryAfter?: number): string => steps.byCode?.[code] ?? genericNextStep(status, retryAfter, steps);
+  const normalize = (status: number, body: unknown, retryAfterHeader?: number): ToolFailure => {
+    const f = parseEnvelope(status, body, retryAfterHeader, (c) => steps.byCode?.[c] !== undefined);
+    return { ...f, next_step: nextStepFor(status, f.code, f.retry_after_seconds) };
+  };
+  return { normalize, nextStepFor };
 }

@@ -1,13 +1,50 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AnyDeclaration, Args } from '../platforms/agentpmt/tools/types.js';
-import type { RuntimeContext } from '../platforms/agentpmt/context.js';
-import { requireAccountBearer } from '../platforms/agentpmt/auth.js';
-import { normalizePlatformError, ToolFailureError, fail } from './errors.js';
-import type { HttpResponse } from './http-client.js';
+import { fail, ToolFailureError, type ToolFailure } from './errors.js';
+import type { HttpRequest, HttpResponse } from './http-client.js';
 import { errorResult, okResult } from './results.js';
 import { log } from './log.js';
-import { sendSigned } from '../platforms/agentpmt/signed.js';
 
+export type Args = Record<string, unknown>;
+
+/** The HTTP part of a tool that is one platform request (what the executor needs to build it). */
+export interface EndpointSpec {
+  name: string;
+  title: string;
+  method: 'GET' | 'POST';
+  /** A name the platform maps to a base URL. */
+  origin: string;
+  /** Path template; `{arg}` placeholders are filled from the argument of that name, validated and encoded. */
+  path: string;
+  /** A name the platform maps to an auth scheme. */
+  auth: string;
+  query?: readonly string[];
+  headers?: Readonly<Record<string, string>>;
+  idempotencyKey?: string;
+  acceptStatus?: readonly number[];
+  body?: (rest: Args) => Args;
+  annotations: { idempotentHint?: boolean };
+}
+
+/** A tool: one request (the endpoint spec) or code of its own (`run`), with optional argument and result shaping. */
+export interface ToolSpec<Ctx> extends EndpointSpec {
+  prepare?: (args: never, ctx: Ctx) => unknown;
+  run?: (args: never, ctx: Ctx) => Promise<CallToolResult>;
+  present?: (res: HttpResponse, args: never, ctx: Ctx) => CallToolResult;
+}
+
+/** The four seams a platform gives the executor; everything else here knows no platform. */
+export interface PlatformSeams<Ctx, D extends EndpointSpec> {
+  /** The base URL of a named origin. */
+  origin(name: string, ctx: Ctx): string;
+  /** Sends one request through the declaration's auth scheme and the one HTTP client: the only way out to the platform. */
+  send(decl: D, req: HttpRequest, call: { args: Args; body: Args | undefined }, ctx: Ctx): Promise<HttpResponse>;
+  /** The platform's error answers in the one error model. */
+  normalizeError(status: number, body: unknown, retryAfterSeconds?: number): ToolFailure;
+  /** Whether a POST carries a JSON body even when no argument is left for it (signed requests hash one). */
+  alwaysBody?(decl: D): boolean;
+  /** Adds platform data to the default result of a one-request tool. */
+  enrich?(structured: Record<string, unknown>, decl: D, ctx: Ctx): void;
+}
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/gi;
 
 export function pathParamsOf(template: string): string[] {
@@ -39,65 +76,70 @@ function dropUndefined(obj: Args): Args {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
-function rememberInstance(res: HttpResponse, ctx: RuntimeContext): void {
-  const fromBody = (res.json as { instance_id?: unknown } | undefined)?.instance_id;
-  const id = typeof fromBody === 'string' && fromBody ? fromBody : res.headers['x-instance-id'];
-  if (id) ctx.instance.id = id;
-}
+/** Turns one declaration plus validated arguments into one request, and its answer into one tool result. */
+export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends ToolSpec<Ctx>>(seams: PlatformSeams<Ctx, D>) {
+  function defaultPresent(decl: D, res: HttpResponse, ctx: Ctx): CallToolResult {
+    const structured: Record<string, unknown> =
+      res.json !== null && typeof res.json === 'object' && !Array.isArray(res.json)
+        ? { ...(res.json as Record<string, unknown>) }
+        : res.kind === 'json'
+          ? { data: res.json }
+          : { content_type: res.contentType, body: res.text };
+    seams.enrich?.(structured, decl, ctx);
+    return okResult(structured, `${decl.title}: HTTP ${res.status}.`);
+  }
 
-function defaultPresent(decl: AnyDeclaration, res: HttpResponse, ctx: RuntimeContext): CallToolResult {
-  const structured: Record<string, unknown> =
-    res.json !== null && typeof res.json === 'object' && !Array.isArray(res.json)
-      ? { ...(res.json as Record<string, unknown>) }
-      : res.kind === 'json'
-        ? { data: res.json }
-        : { content_type: res.contentType, body: res.text };
-  if (decl.instanceId && ctx.instance.id && structured.instance_id === undefined) structured.instance_id = ctx.instance.id;
-  return okResult(structured, `${decl.title}: HTTP ${res.status}.`);
-}
+  /**
+   * Sends the one platform request a declaration describes and returns the
+   * response; an HTTP error (outside `acceptStatus`) is thrown as a ToolFailureError.
+   * Composite tools call this too: there is no second HTTP path.
+   */
+  async function requestFor(decl: D, args: Args, ctx: Ctx): Promise<HttpResponse> {
+    const started = Date.now();
+    const consumed = new Set<string>([...pathParamsOf(decl.path), ...(decl.query ?? []), ...Object.keys(decl.headers ?? {})]);
+    const headers: Record<string, string> = {};
+    for (const [arg, header] of Object.entries(decl.headers ?? {})) {
+      const v = args[arg];
+      if (v !== undefined && v !== null) headers[header] = String(v);
+    }
+    let body: Args | undefined;
+    if (decl.method === 'POST') {
+      const rest = dropUndefined(Object.fromEntries(Object.entries(args).filter(([k]) => !consumed.has(k))));
+      const shaped = decl.body ? decl.body(rest) : rest;
+      body = Object.keys(shaped).length > 0 || decl.body || seams.alwaysBody?.(decl) ? shaped : undefined;
+    }
+    const idempotent = decl.method === 'GET' || decl.annotations.idempotentHint === true || (decl.idempotencyKey !== undefined && args[decl.idempotencyKey] !== undefined);
+    const req: HttpRequest = {
+      origin: seams.origin(decl.origin, ctx),
+      method: decl.method,
+      path: fillPath(decl.path, args) + queryString(decl.query, args),
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      idempotent,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
+    const res = await seams.send(decl, req, { args, body }, ctx);
+    log.debug('platform request', { tool: decl.name, status: res.status, ms: Date.now() - started });
+    if (res.status >= 400 && !decl.acceptStatus?.includes(res.status)) {
+      throw new ToolFailureError(seams.normalizeError(res.status, res.json ?? res.text, res.retryAfterSeconds));
+    }
+    return res;
+  }
 
-/**
- * Sends the one platform request a declaration describes and returns the
- * response; an HTTP error (outside `acceptStatus`) is thrown as a ToolFailureError.
- * Higher-level tools (workflow_run) call this too: there is no second HTTP path.
- */
-export async function requestFor(decl: AnyDeclaration, args: Args, ctx: RuntimeContext): Promise<HttpResponse> {
-  const started = Date.now();
-  const consumed = new Set<string>([...pathParamsOf(decl.path), ...(decl.query ?? []), ...Object.keys(decl.headers ?? {})]);
-  const headers: Record<string, string> = {};
-  if (decl.auth === 'account') headers.authorization = `Bearer ${requireAccountBearer(ctx.config, decl.name)}`;
-  if (decl.instanceId && ctx.instance.id) headers['x-instance-id'] = ctx.instance.id;
-  for (const [arg, header] of Object.entries(decl.headers ?? {})) {
-    const v = args[arg];
-    if (v !== undefined && v !== null) headers[header] = String(v);
+  /** One declaration plus validated arguments → one tool result; every failure ends up in the single error model. */
+  function execute(decl: D, rawArgs: Args, ctx: Ctx): Promise<CallToolResult> {
+    return asToolResult(decl.name, async () => {
+      const args = (decl.prepare ? decl.prepare(rawArgs as never, ctx) : rawArgs) as Args;
+      if (decl.run) return decl.run(args as never, ctx);
+      const res = await requestFor(decl, args, ctx);
+      if (res.status >= 200 && res.status < 300 && res.kind === 'empty' && !decl.present) {
+        return okResult({ status: res.status }, `${decl.title}: HTTP ${res.status} (no body).`);
+      }
+      return decl.present ? decl.present(res, args as never, ctx) : defaultPresent(decl, res, ctx);
+    });
   }
-  let bodyObject: Args | undefined;
-  if (decl.method === 'POST') {
-    const rest = dropUndefined(Object.fromEntries(Object.entries(args).filter(([k]) => !consumed.has(k))));
-    const shaped = decl.body ? decl.body(rest) : rest;
-    bodyObject = Object.keys(shaped).length > 0 || decl.body || decl.auth === 'wallet' ? shaped : undefined;
-  }
-  const origin = decl.origin === 'api' ? ctx.config.apiUrl : ctx.config.webUrl;
-  const path = fillPath(decl.path, args) + queryString(decl.query, args);
-  const idempotent = decl.method === 'GET' || decl.annotations.idempotentHint === true || (decl.idempotencyKey !== undefined && args[decl.idempotencyKey] !== undefined);
-  const res =
-    decl.auth === 'wallet'
-      ? await sendSigned(decl, args, origin, path, bodyObject ?? {}, ctx)
-      : await ctx.http.request({
-          origin,
-          method: decl.method,
-          path,
-          headers,
-          ...(bodyObject !== undefined ? { body: JSON.stringify(bodyObject) } : {}),
-          idempotent,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        });
-  if (decl.instanceId) rememberInstance(res, ctx);
-  log.debug('platform request', { tool: decl.name, status: res.status, ms: Date.now() - started });
-  if (res.status >= 400 && !decl.acceptStatus?.includes(res.status)) {
-    throw new ToolFailureError(normalizePlatformError(res.status, res.json ?? res.text, res.retryAfterSeconds));
-  }
-  return res;
+
+  return { requestFor, execute };
 }
 
 /** Runs `fn`, turning any failure into the single error model; nothing unexpected (no stack) reaches the model. */
@@ -112,20 +154,4 @@ export async function asToolResult(name: string, fn: () => Promise<CallToolResul
     log.error('unexpected tool failure', { tool: name, error: err instanceof Error ? err.message : String(err) });
     return errorResult({ code: 'internal_error', message: `agentpmt-mcp hit an unexpected error while running ${name}.`, next_step: 'Retry once; if it happens again, report it with the server log.' });
   }
-}
-
-/**
- * Turns one declaration plus validated arguments into one platform request and
- * one tool result. Every failure ends up in the single error model.
- */
-export function execute(decl: AnyDeclaration, rawArgs: Args, ctx: RuntimeContext): Promise<CallToolResult> {
-  return asToolResult(decl.name, async () => {
-    const args: Args = decl.prepare ? (decl.prepare(rawArgs, ctx) as Args) : rawArgs;
-    if (decl.run) return decl.run(args, ctx);
-    const res = await requestFor(decl, args, ctx);
-    if (res.status >= 200 && res.status < 300 && res.kind === 'empty' && !decl.present) {
-      return okResult({ status: res.status }, `${decl.title}: HTTP ${res.status} (no body).`);
-    }
-    return decl.present ? decl.present(res, args, ctx) : defaultPresent(decl, res, ctx);
-  });
 }

@@ -34,6 +34,8 @@ export interface HttpClientOptions {
   /** Longest Retry-After we will sit out inside one tool call; longer waits go back to the model. */
   maxRetryWaitMs?: number;
   userAgent?: string;
+  /** The next step when a platform cannot be reached (which settings hold its URLs). */
+  networkHint?: string;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -225,7 +227,7 @@ export class HttpClient {
     return new ToolFailureError({
       code: 'network_error',
       message: `Could not reach ${req.origin}${code ? ` (${code})` : ''}.`,
-      next_step: 'Check the network and the AGENTPMT_API_URL / AGENTPMT_WEB_URL settings, then retry.',
+      next_step: this.opts.networkHint ?? 'Check the network and the platform URL settings, then retry.',
     });
   }
 

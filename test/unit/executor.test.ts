@@ -6,7 +6,7 @@ import { defineEndpoint } from '../../src/platforms/agentpmt/tools/types.js';
 import { loadConfig } from '../../src/config.js';
 import type { RuntimeContext } from '../../src/platforms/agentpmt/context.js';
 import { ToolFailureError } from '../../src/core/errors.js';
-import { execute, requestFor } from '../../src/core/executor.js';
+import { execute, requestFor } from '../../src/platforms/agentpmt/executor.js';
 import { HttpClient } from '../../src/core/http-client.js';
 
 /** A scripted origin: each test says how the next requests are answered and reads what was sent. */

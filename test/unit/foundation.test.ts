@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
 import { loadConfig, ConfigError, defaultHome } from '../../src/config.js';
 import { accountBearerToken } from '../../src/platforms/agentpmt/auth.js';
-import { normalizePlatformError } from '../../src/core/errors.js';
+import { normalizePlatformError } from '../../src/platforms/agentpmt/errors.js';
 import { pathParamsOf } from '../../src/core/executor.js';
 import { log } from '../../src/core/log.js';
 

@@ -30,7 +30,7 @@ export interface RuntimeContext {
   wallet: WalletManager;
   sessions: SessionNonces;
   payments: PaymentServices;
-  market: MarketplaceCache;
+  market: MarketplaceCache<RuntimeContext>;
   /** Asks the user through MCP elicitation; absent when the client cannot. */
   elicit?: (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }) => Promise<ElicitAnswer>;
   signal?: AbortSignal;

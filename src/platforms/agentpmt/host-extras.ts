@@ -2,10 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { AnyDeclaration } from './tools/types.js';
 import type { RuntimeContext } from './context.js';
-import { execute } from '../../core/executor.js';
+import { execute } from './executor.js';
 import { log, type LogEntry } from '../../core/log.js';
 import { describePolicy } from './payments/policy.js';
 import { paymentSummary, readLedger } from './payments/payer.js';
+import { walletStatus } from './tools/payments.js';
 
 type Ctx = Omit<RuntimeContext, 'signal' | 'progress'>;
 
@@ -36,8 +37,7 @@ export function registerHostExtras(server: McpServer, ctx: Ctx, declarations: re
     }
     return json(uri.href, { read_only: ctx.config.readOnly, toolsets: sets });
   });
-  const walletStatus = all.find((d) => d.name === 'wallet_status');
-  if (walletStatus) {
+  {
     server.registerResource('wallet-status', 'agentpmt://wallet/status', { title: 'Wallet status', description: "The agent wallet's address, credits, today's spend and unresolved payments.", mimeType: 'application/json' }, async (uri) => {
       const res = await execute(walletStatus, {}, { ...ctx, progress: async () => undefined });
       return json(uri.href, res.structuredContent ?? {});

@@ -1,7 +1,8 @@
-import type { RuntimeContext } from '../context.js';
-import { requestFor } from '../../../core/executor.js';
-import type { AnyDeclaration } from '../tools/types.js';
+import type { Config } from '../../../config.js';
 import { log } from '../../../core/log.js';
+
+/** Reads one page of a catalog listing: the public external catalog, or the budget's own tools (account). */
+export type ListingPage<Ctx> = (listing: 'external' | 'account', page: number, ctx: Ctx) => Promise<unknown>;
 
 export interface MarketAction {
   slug: string;
@@ -62,38 +63,34 @@ function normalizeProduct(p: Record<string, unknown>): MarketProduct {
  * (no second HTTP path), kept for a few minutes, bounded in size, and fetched
  * once for concurrent callers.
  */
-export class MarketplaceCache {
+export class MarketplaceCache<Ctx extends { config: Config } = { config: Config }> {
   private products: MarketProduct[] | undefined;
   private fetchedAt = 0;
   private inflight: Promise<MarketProduct[]> | undefined;
 
   constructor(
-    private readonly listDecl: () => AnyDeclaration,
-    private readonly accountListDecl: () => AnyDeclaration,
+    private readonly readPage: ListingPage<Ctx>,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Which listing to read: the public external catalog, or the budget's own tools when only an account token is set. */
-  static useAccountCatalog(ctx: Pick<RuntimeContext, 'config'>): boolean {
+  static useAccountCatalog(ctx: { config: Config }): boolean {
     const c = ctx.config;
     const hasWallet = Boolean(c.privateKey || c.keystorePassword);
     return !hasWallet && Boolean(c.bearerToken || (c.apiKey && c.budgetKey));
   }
 
-  async get(ctx: RuntimeContext, opts: { refresh?: boolean } = {}): Promise<MarketProduct[]> {
+  async get(ctx: Ctx, opts: { refresh?: boolean } = {}): Promise<MarketProduct[]> {
     if (!opts.refresh && this.products && this.now() - this.fetchedAt < TTL_MS) return this.products;
     this.inflight ??= this.load(ctx).finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
-  private async load(ctx: RuntimeContext): Promise<MarketProduct[]> {
+  private async load(ctx: Ctx): Promise<MarketProduct[]> {
     const account = MarketplaceCache.useAccountCatalog(ctx);
     const out: MarketProduct[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const res = account
-        ? await requestFor(this.accountListDecl(), { page, page_size: 100 }, ctx)
-        : await requestFor(this.listDecl(), { page, page_size: 1000 }, ctx);
-      const json = (res.json ?? {}) as { tools?: unknown[]; pagination?: { has_more?: boolean; has_next?: boolean } };
+      const json = ((await this.readPage(account ? 'account' : 'external', page, ctx)) ?? {}) as { tools?: unknown[]; pagination?: { has_more?: boolean; has_next?: boolean } };
       for (const t of json.tools ?? []) if (t && typeof t === 'object') out.push(normalizeProduct(t as Record<string, unknown>));
       if (out.length >= MAX_PRODUCTS) {
         log.warn('marketplace catalog truncated', { kept: MAX_PRODUCTS });
@@ -107,7 +104,7 @@ export class MarketplaceCache {
     return out;
   }
 
-  async find(ctx: RuntimeContext, product: string, action?: string): Promise<{ product?: MarketProduct; action?: MarketAction }> {
+  async find(ctx: Ctx, product: string, action?: string): Promise<{ product?: MarketProduct; action?: MarketAction }> {
     const all = await this.get(ctx);
     const p = all.find((x) => x.slug === product || x.product_id === product || x.name === product);
     const a = p && action !== undefined ? p.actions.find((x) => x.slug === action || x.name === action) : undefined;

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RuntimeContext } from '../context.js';
-import { fail, normalizePlatformError, ToolFailureError } from '../../../core/errors.js';
+import { fail, ToolFailureError } from '../../../core/errors.js';
+import { normalizePlatformError } from '../errors.js';
 import type { HttpResponse } from '../../../core/http-client.js';
 import { okResult } from '../../../core/results.js';
 import { log } from '../../../core/log.js';

@@ -3,6 +3,24 @@ import { NEEDS_ACCOUNT_TOKEN } from './fields.js';
 import { defineEndpoint } from './types.js';
 
 
+export const accountProductsList = defineEndpoint({
+    name: 'account_products_list',
+    title: 'List tools in the budget',
+    description: `List the marketplace tools this account's budget can use (product_id, name, description, actions), one page at a time. Use it to find a product_id for account_products_purchase. Free. ${NEEDS_ACCOUNT_TOKEN}`,
+    toolset: 'account',
+    method: 'GET',
+    origin: 'api',
+    path: '/products/fetch',
+    auth: 'account',
+    input: {
+      page: z.number().int().min(1).optional().describe('Page number, 1-based (default 1).'),
+      page_size: z.number().int().min(1).max(100).optional().describe('Tools per page, 1-100.'),
+    },
+    query: ['page', 'page_size'],
+    instanceId: true,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  });
+
 export const accountEndpoints = [
   defineEndpoint({
     name: 'account_credits_balance',
@@ -50,23 +68,7 @@ export const accountEndpoints = [
     instanceId: true,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),
-  defineEndpoint({
-    name: 'account_products_list',
-    title: 'List tools in the budget',
-    description: `List the marketplace tools this account's budget can use (product_id, name, description, actions), one page at a time. Use it to find a product_id for account_products_purchase. Free. ${NEEDS_ACCOUNT_TOKEN}`,
-    toolset: 'account',
-    method: 'GET',
-    origin: 'api',
-    path: '/products/fetch',
-    auth: 'account',
-    input: {
-      page: z.number().int().min(1).optional().describe('Page number, 1-based (default 1).'),
-      page_size: z.number().int().min(1).max(100).optional().describe('Tools per page, 1-100.'),
-    },
-    query: ['page', 'page_size'],
-    instanceId: true,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  }),
+  accountProductsList,
   defineEndpoint({
     name: 'account_products_purchase',
     title: 'Buy and call a tool with credits',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { pathSegment } from './fields.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { ToolFailureError } from '../../../core/errors.js';
-import { requestFor } from '../../../core/executor.js';
+import { requestFor } from '../executor.js';
 import { okResult } from '../../../core/results.js';
 import { paidCallResult, sendWithX402 } from '../payments/payer.js';
 import { checkInvocation } from './marketplace.js';
@@ -21,7 +21,7 @@ const socialPost = z
   })
   .strict();
 
-const invokeDeclaration: AnyDeclaration = defineEndpoint({
+export const marketplaceInvoke = defineEndpoint({
   name: 'marketplace_invoke',
   title: 'Call a marketplace tool',
   description: `Run one action of a marketplace product. Find the product with marketplace_search and its parameters and price with marketplace_describe first; parameters are checked against the action's schema before anything is sent or paid. payment: "credits" (default) pays from the wallet's prepaid credits (see credits_balance); "x402" pays this one call on-chain from the wallet, within the user's spend policy; "auto" uses credits and falls back to x402 when credits are short. A price above the approval threshold needs the user's OK: either the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
@@ -45,7 +45,7 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
     const base = { product: args.product, action: args.action, parameters: args.parameters };
     if (args.payment !== 'x402') {
       try {
-        const res = await requestFor(invokeDeclaration, base, ctx);
+        const res = await requestFor(marketplaceInvoke, base, ctx);
         return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${args.product}/${args.action} ran, paid with credits.`);
       } catch (err) {
         const short = err instanceof ToolFailureError && err.failure.status === 402;
@@ -75,8 +75,26 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
   annotations: write,
 });
 
-export const externalEndpoints = [
-  defineEndpoint({
+export const marketplaceList = defineEndpoint({
+    name: 'marketplace_list',
+    title: 'Browse the marketplace',
+    description: 'List marketplace products with their actions, parameter schemas and prices (public; no wallet needed). Filter with query/categories; page with page/page_size. Next: marketplace_invoke with a product slug and action slug.',
+    toolset: 'marketplace',
+    method: 'GET',
+    origin: 'web',
+    path: '/api/external/tools',
+    auth: 'none',
+    input: {
+      query: z.string().max(200).optional().describe('Free-text search.'),
+      categories: z.string().max(500).optional().describe('Comma-separated category filter.'),
+      page: z.number().int().min(1).optional().describe('Page number, 1-based.'),
+      page_size: z.number().int().min(1).max(1000).optional().describe('Products per page (default 100, max 1000).'),
+    },
+    query: ['query', 'categories', 'page', 'page_size'],
+    annotations: readOnly,
+  });
+
+export const creditsBalance = defineEndpoint({
     name: 'credits_balance',
     title: 'Wallet credit balance',
     description: `Prepaid AgentPMT credits held by the agent wallet (100 credits = 1 USD). Check before marketplace_invoke with credits. Free. ${SIGNED}`,
@@ -88,7 +106,10 @@ export const externalEndpoints = [
     signing: { shape: 'scoped', action: 'balance', product: null, payload: null },
     input: {},
     annotations: readOnly,
-  }),
+  });
+
+export const externalEndpoints = [
+  creditsBalance,
   defineEndpoint({
     name: 'jobs_list',
     title: 'List jobs',
@@ -149,25 +170,8 @@ export const externalEndpoints = [
     },
     annotations: write,
   }),
-  defineEndpoint({
-    name: 'marketplace_list',
-    title: 'Browse the marketplace',
-    description: 'List marketplace products with their actions, parameter schemas and prices (public; no wallet needed). Filter with query/categories; page with page/page_size. Next: marketplace_invoke with a product slug and action slug.',
-    toolset: 'marketplace',
-    method: 'GET',
-    origin: 'web',
-    path: '/api/external/tools',
-    auth: 'none',
-    input: {
-      query: z.string().max(200).optional().describe('Free-text search.'),
-      categories: z.string().max(500).optional().describe('Comma-separated category filter.'),
-      page: z.number().int().min(1).optional().describe('Page number, 1-based.'),
-      page_size: z.number().int().min(1).max(1000).optional().describe('Products per page (default 100, max 1000).'),
-    },
-    query: ['query', 'categories', 'page', 'page_size'],
-    annotations: readOnly,
-  }),
-  invokeDeclaration,
+  marketplaceList,
+  marketplaceInvoke,
   defineEndpoint({
     name: 'workflows_list',
     title: 'Browse public workflows',

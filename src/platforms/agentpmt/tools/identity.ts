@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorResult, okResult } from '../../../core/results.js';
 import { fail } from '../../../core/errors.js';
-import { requestFor } from '../../../core/executor.js';
+import { requestFor } from '../executor.js';
 import { log } from '../../../core/log.js';
 import { defineEndpoint } from './types.js';
 
@@ -9,8 +9,7 @@ interface AgentAddressResponse {
   data?: { evmAddress?: unknown; evmPrivateKey?: unknown; mnemonic?: unknown };
 }
 
-export const identityEndpoints = [
-  defineEndpoint({
+export const walletCreate = defineEndpoint({
     name: 'wallet_create',
     title: 'Create the agent wallet',
     description:
@@ -41,7 +40,7 @@ export const identityEndpoints = [
         });
       }
       // This declaration's own request (no body; a 429 becomes the error model with its wait time).
-      const res = await requestFor(identityEndpoints.find((d) => d.name === 'wallet_create')!, {}, ctx);
+      const res = await requestFor(walletCreate, {}, ctx);
       const data = (res.json as AgentAddressResponse | undefined)?.data;
       const key = typeof data?.evmPrivateKey === 'string' ? data.evmPrivateKey : undefined;
       // Register before anything else can touch them, so no log line or result can carry them.
@@ -66,7 +65,10 @@ export const identityEndpoints = [
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  }),
+  });
+
+export const identityEndpoints = [
+  walletCreate,
   defineEndpoint({
     name: 'wallet_session',
     title: 'Open a wallet session',

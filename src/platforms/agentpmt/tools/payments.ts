@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { fail, ToolFailureError } from '../../../core/errors.js';
-import { requestFor } from '../../../core/executor.js';
+import { requestFor } from '../executor.js';
 import { okResult } from '../../../core/results.js';
 import { assetBySymbol, CHAIN_NAMES, formatAmount } from '../payments/assets.js';
 import { describePolicy } from '../payments/policy.js';
 import { PAYMENT_STATUSES, UNRESOLVED } from '../payments/ledger.js';
 import { paidCallResult, paymentSummary, readLedger, sendWithX402 } from '../payments/payer.js';
-import { externalEndpoints } from './external.js';
+import { creditsBalance } from './external.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 
 const CREDIT_STEP = 500;
 const CHAIN_IDS = [8453, 42161, 10, 137, 43114, 84532] as const;
-const balanceDecl = (): AnyDeclaration => externalEndpoints.find((d) => d.name === 'credits_balance')!;
 
 /** The chain and token to pay with when the caller names none: the first the policy allows that exists. */
 function defaultChainAndToken(policy: { networks: readonly string[]; assets: readonly ('USDC' | 'EURC')[] }): { chain_id: number; token: 'USDC' | 'EURC' } | undefined {
@@ -22,6 +21,53 @@ function defaultChainAndToken(policy: { networks: readonly string[]; assets: rea
   }
   return undefined;
 }
+
+export const walletStatus = defineEndpoint({
+    name: 'wallet_status',
+    title: 'Wallet and spending status',
+    description: "The agent wallet's address, credit balance, today's spend against the daily budget per currency, the spend policy (caps, allowed networks/assets/payees, approval threshold) and any payment whose outcome is not settled yet. Call it before paying, and to explain a refused payment. Free.",
+    toolset: 'wallet',
+    method: 'POST',
+    origin: 'web',
+    path: '/api/external/credits/balance',
+    auth: 'none',
+    input: {},
+    run: async (_args, ctx) => {
+      const ledger = await readLedger(ctx);
+      const policy = ctx.payments.policy;
+      const spent = ledger.committed;
+      let address: string | null = null;
+      let walletProblem: string | undefined;
+      try {
+        address = await ctx.wallet.address();
+      } catch (err) {
+        walletProblem = err instanceof ToolFailureError ? `${err.failure.message} ${err.failure.next_step}` : 'wallet unavailable';
+      }
+      let credits: unknown = null;
+      if (address) {
+        try {
+          credits = ((await requestFor(creditsBalance, {}, ctx)).json as { data?: { balance?: unknown } } | undefined)?.data?.balance ?? null;
+        } catch (err) {
+          credits = { unavailable: err instanceof ToolFailureError ? err.failure.message : 'error' };
+        }
+      }
+      const today = (c: 'USD' | 'EUR') => ({ spent_or_pending: formatAmount(spent[c]), budget: formatAmount(policy.dailyBudget[c]), remaining: formatAmount(policy.dailyBudget[c] > spent[c] ? policy.dailyBudget[c] - spent[c] : 0n) });
+      const unresolved = ledger.entries.filter((e) => UNRESOLVED.has(e.status)).map(paymentSummary);
+      return okResult(
+        {
+          address,
+          ...(walletProblem ? { wallet_problem: walletProblem } : {}),
+          credit_balance: credits,
+          today: { USD: today('USD'), EUR: today('EUR'), day: new Date().toISOString().slice(0, 10) + ' (UTC)' },
+          policy: describePolicy(policy),
+          unresolved_payments: unresolved,
+          ...(ledger.problem ? { ledger_problem: `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` } : {}),
+        },
+        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}`,
+      );
+    },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  });
 
 export const paymentEndpoints = [
   defineEndpoint({
@@ -80,52 +126,7 @@ export const paymentEndpoints = [
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),
-  defineEndpoint({
-    name: 'wallet_status',
-    title: 'Wallet and spending status',
-    description: "The agent wallet's address, credit balance, today's spend against the daily budget per currency, the spend policy (caps, allowed networks/assets/payees, approval threshold) and any payment whose outcome is not settled yet. Call it before paying, and to explain a refused payment. Free.",
-    toolset: 'wallet',
-    method: 'POST',
-    origin: 'web',
-    path: '/api/external/credits/balance',
-    auth: 'none',
-    input: {},
-    run: async (_args, ctx) => {
-      const ledger = await readLedger(ctx);
-      const policy = ctx.payments.policy;
-      const spent = ledger.committed;
-      let address: string | null = null;
-      let walletProblem: string | undefined;
-      try {
-        address = await ctx.wallet.address();
-      } catch (err) {
-        walletProblem = err instanceof ToolFailureError ? `${err.failure.message} ${err.failure.next_step}` : 'wallet unavailable';
-      }
-      let credits: unknown = null;
-      if (address) {
-        try {
-          credits = ((await requestFor(balanceDecl(), {}, ctx)).json as { data?: { balance?: unknown } } | undefined)?.data?.balance ?? null;
-        } catch (err) {
-          credits = { unavailable: err instanceof ToolFailureError ? err.failure.message : 'error' };
-        }
-      }
-      const today = (c: 'USD' | 'EUR') => ({ spent_or_pending: formatAmount(spent[c]), budget: formatAmount(policy.dailyBudget[c]), remaining: formatAmount(policy.dailyBudget[c] > spent[c] ? policy.dailyBudget[c] - spent[c] : 0n) });
-      const unresolved = ledger.entries.filter((e) => UNRESOLVED.has(e.status)).map(paymentSummary);
-      return okResult(
-        {
-          address,
-          ...(walletProblem ? { wallet_problem: walletProblem } : {}),
-          credit_balance: credits,
-          today: { USD: today('USD'), EUR: today('EUR'), day: new Date().toISOString().slice(0, 10) + ' (UTC)' },
-          policy: describePolicy(policy),
-          unresolved_payments: unresolved,
-          ...(ledger.problem ? { ledger_problem: `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` } : {}),
-        },
-        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}`,
-      );
-    },
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  }),
+  walletStatus,
   defineEndpoint({
     name: 'payments_list',
     title: 'List payments',

@@ -1,5 +1,6 @@
 import type { HttpClient } from '../../../core/http-client.js';
-import { fail, normalizePlatformError, ToolFailureError } from '../../../core/errors.js';
+import { fail, ToolFailureError } from '../../../core/errors.js';
+import { normalizePlatformError } from '../errors.js';
 import { log } from '../../../core/log.js';
 
 export interface SessionInfo {
