@@ -182,7 +182,8 @@ describe('wallet_create', () => {
   });
 
   it('encrypts the new key at once, shows only address and path, refuses a second wallet unless replace, and keeps the old keystore', async () => {
-    const env = sandboxEnv(sandbox, { AGENTPMT_KEYSTORE_PASSWORD: PASSPHRASE });
+    // Keystore encryption (JavaScript scrypt, seconds on a loaded machine) runs several times here.
+    const env = sandboxEnv(sandbox, { AGENTPMT_KEYSTORE_PASSWORD: PASSPHRASE, AGENTPMT_TIMEOUT_MS: '20000' });
     const keystore = path.join(env.AGENTPMT_HOME!, 'keystore.json');
     const conn = await connect('stdio', env);
     try {
@@ -213,11 +214,12 @@ describe('wallet_create', () => {
     } finally {
       await conn.close();
     }
-  });
+  }, 120_000);
 
   it('a 429 from the platform gives the wait time', async () => {
     const paced = await withSandbox({ agentAddressIntervalMs: 60_000 });
-    const conn = await connect('http', sandboxEnv(paced, { AGENTPMT_KEYSTORE_PASSWORD: PASSPHRASE }));
+    // In-process server and sandbox: the keystore's JavaScript scrypt blocks both for seconds, so the platform timeout must outlast it.
+    const conn = await connect('http', sandboxEnv(paced, { AGENTPMT_KEYSTORE_PASSWORD: PASSPHRASE, AGENTPMT_TIMEOUT_MS: '20000' }));
     try {
       const first = await call(conn.client, 'wallet_create');
       expect(first.isError, first.text).toBeFalsy();
@@ -231,7 +233,7 @@ describe('wallet_create', () => {
       await conn.close();
       await paced.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('bad wallet settings: a clear error naming the setting, the server keeps running, no file modified', () => {
