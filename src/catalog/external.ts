@@ -6,6 +6,7 @@ import { requestFor } from '../engine/executor.js';
 import { okResult } from '../engine/results.js';
 import { paidCallResult, sendWithX402 } from '../payments/payer.js';
 import { checkInvocation } from './marketplace.js';
+import { withFailureWarnings, withWarnings } from '../marketplace/warnings.js';
 
 const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
@@ -41,35 +42,46 @@ const invokeDeclaration: AnyDeclaration = defineEndpoint({
     pay_again: z.boolean().optional().describe('Only when the user asks to buy an identical call again within minutes of paying for it; otherwise the recorded payment is returned instead of paying twice.'),
   },
   run: async (args, ctx) => {
-    await checkInvocation(ctx, args.product, args.action, args.parameters);
-    const base = { product: args.product, action: args.action, parameters: args.parameters };
+    const checked = await checkInvocation(ctx, args.product, args.action, args.parameters);
+    // The resolved slugs (not an id or a name the model passed) go into the URL and the signed path.
+    const { productSlug, actionSlug, warnings } = checked;
+    const label = `${productSlug}/${actionSlug}`;
+    const warned = (r: ReturnType<typeof okResult>) => withWarnings(r, warnings);
+    const base = { product: productSlug, action: actionSlug, parameters: args.parameters };
     if (args.payment !== 'x402') {
       try {
         const res = await requestFor(invokeDeclaration, base, ctx);
-        return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${args.product}/${args.action} ran, paid with credits.`);
+        return warned(okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${label} ran, paid with credits.`));
       } catch (err) {
         const short = err instanceof ToolFailureError && err.failure.status === 402;
-        if (!(short && args.payment === 'auto')) throw err;
+        if (!(short && args.payment === 'auto')) throw withFailureWarnings(err, warnings);
       }
     }
-    const outcome = await sendWithX402(
-      {
-        kind: 'tool_invoke',
-        description: `marketplace tool ${args.product}/${args.action}`,
-        origin: ctx.config.webUrl,
-        path: `/api/external/tools/${encodeURIComponent(args.product)}/actions/${encodeURIComponent(args.action)}/invoke`,
-        // Direct x402 sends the action's parameters as the raw body (contracts §4).
-        body: JSON.stringify(args.parameters),
-        ...(args.quote_id ? { quoteId: args.quote_id } : {}),
-        ...(args.pay_again ? { payAgain: true } : {}),
-        ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
-      },
-      ctx,
-    );
-    return paidCallResult(outcome, (json, p) =>
-      p
-        ? okResult({ ...json, paid_with: 'x402', payment: p }, `${args.product}/${args.action} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
-        : okResult({ ...json, paid_with: 'nothing' }, `${args.product}/${args.action} ran without asking for payment.`),
+    let outcome;
+    try {
+      outcome = await sendWithX402(
+        {
+          kind: 'tool_invoke',
+          description: `marketplace tool ${label}`,
+          origin: ctx.config.webUrl,
+          path: `/api/external/tools/${encodeURIComponent(productSlug)}/actions/${encodeURIComponent(actionSlug)}/invoke`,
+          // Direct x402 sends the action's parameters as the raw body (contracts §4).
+          body: JSON.stringify(args.parameters),
+          ...(args.quote_id ? { quoteId: args.quote_id } : {}),
+          ...(args.pay_again ? { payAgain: true } : {}),
+          ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
+        },
+        ctx,
+      );
+    } catch (err) {
+      throw withFailureWarnings(err, warnings);
+    }
+    return warned(
+      paidCallResult(outcome, (json, p) =>
+        p
+          ? okResult({ ...json, paid_with: 'x402', payment: p }, `${label} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
+          : okResult({ ...json, paid_with: 'nothing' }, `${label} ran without asking for payment.`),
+      ),
     );
   },
   annotations: write,
