@@ -14,13 +14,14 @@ const write = { readOnlyHint: false, destructiveHint: false, idempotentHint: fal
 
 const socialPost = z
   .object({
-    platform: z.string().min(1).max(50).describe('Where it was posted, e.g. "twitter", "linkedin", "reddit".'),
-    post_url: z.string().url().describe('Public URL of the post.'),
-    target_url_used: z.string().url().describe('The tracked AgentPMT URL the post links to, exactly as used.'),
-    message_text: z.string().min(1).max(5000).describe('The text that was posted.'),
-    posted_at: z.string().datetime({ offset: true }).optional().describe('When it was posted, ISO-8601 (e.g. 2026-11-23T10:00:00Z).'),
+    // The seed types these as plain strings: only emptiness is refused here, the platform judges the rest.
+    platform: z.string().min(1).describe('Where it was posted, e.g. "twitter", "linkedin", "reddit".'),
+    post_url: z.string().min(1).describe('Public URL of the post.'),
+    target_url_used: z.string().min(1).describe('The tracked AgentPMT URL the post links to, exactly as used.'),
+    message_text: z.string().min(1).describe('The text that was posted.'),
+    posted_at: z.string().min(1).optional().describe('When it was posted, ISO-8601 (e.g. 2026-11-23T10:00:00Z).'),
   })
-  .strict();
+  .passthrough();
 
 const invokeDeclaration: AnyDeclaration = defineEndpoint({
   name: 'marketplace_invoke',
@@ -112,7 +113,7 @@ export const externalEndpoints = [
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_list', product: null, payload: ['limit', 'skip'] },
     input: {
-      limit: z.number().int().min(1).max(200).optional().describe('Maximum jobs to return.'),
+      limit: z.number().int().min(1).optional().describe('Maximum jobs to return.'),
       skip: z.number().int().min(0).optional().describe('Jobs to skip, for paging.'),
     },
     annotations: readOnly,
@@ -195,7 +196,7 @@ export const externalEndpoints = [
       industry_tags: z.string().max(500).optional().describe('Comma-separated industry tags.'),
       publisher: z.string().max(200).optional().describe('Publisher name or id.'),
       since: z.string().max(64).optional().describe('Only workflows updated since this ISO-8601 date.'),
-      limit: z.number().int().min(1).max(200).optional().describe('Maximum workflows to return.'),
+      limit: z.number().int().min(1).optional().describe('Maximum workflows to return.'),
       skip: z.number().int().min(0).optional().describe('Workflows to skip, for paging.'),
     },
     query: ['query', 'categories', 'industry_tags', 'publisher', 'since', 'limit', 'skip'],

@@ -65,7 +65,7 @@ export async function requestFor(decl: AnyDeclaration, args: Args, ctx: RuntimeC
   const started = Date.now();
   const consumed = new Set<string>([...pathParamsOf(decl.path), ...(decl.query ?? []), ...Object.keys(decl.headers ?? {})]);
   const headers: Record<string, string> = {};
-  if (decl.auth === 'account') headers.authorization = `Bearer ${requireAccountBearer(ctx.config, decl.name)}`;
+  if (decl.auth === 'account') headers.authorization = `Bearer ${requireAccountBearer(ctx.config, decl.name, decl.bearer ?? 'opaque_first')}`;
   if (decl.instanceId && ctx.instance.id) headers['x-instance-id'] = ctx.instance.id;
   for (const [arg, header] of Object.entries(decl.headers ?? {})) {
     const v = args[arg];

@@ -21,6 +21,9 @@ import { SandboxState, type SandboxCredentials } from "./state.js";
 import { registerWebhookRoutes } from "./webhooks.js";
 import { registerScheduleRoutes, SCHEDULE_IDS } from "./schedules.js";
 import { callbackDeliveries, type CallbackRecord } from "./runs.js";
+import { resolveVariant, type SandboxVariant } from "./variants.js";
+
+export { ALTERNATE_VARIANT, DOCUMENTED_VARIANT, variantFromSeed, variantsForRun, type SandboxVariant } from "./variants.js";
 
 export interface SandboxOptions {
   /** Default 0: a random free port. */
@@ -47,6 +50,8 @@ export interface SandboxOptions {
    * signing the documented form gets EXTERNAL_SIGNATURE_MALFORMED + expected_message.
    */
   invokePathForm?: InvokePathForm;
+  /** How to answer what the seeds leave open (listing shape, payload convention, challenge form, schedule bearer). Default: the documented/decided reading. */
+  variant?: Partial<SandboxVariant>;
 }
 
 export interface SandboxFault {
@@ -117,6 +122,8 @@ export interface Sandbox {
   x402: { readonly settled: ReadonlyArray<X402SettledPayment>; readonly rejected: number };
   /** Fault modes of requests carrying an x402 payment; reset() clears them. */
   x402Faults: { set(f: X402FaultConfig): void; clear(): void };
+  /** The variant this sandbox plays (variants.ts). */
+  variant: Readonly<SandboxVariant>;
   /** The payTo address of every sandbox x402 requirement. */
   payee: string;
   /** Back to the seeded state: credits, runs, issues, instances, external-API state and counters, recorded requests and faults. */
@@ -214,6 +221,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       agentAddressIntervalMs: opts.agentAddressIntervalMs ?? 60_000,
       initialWalletCredits: opts.initialWalletCredits ?? 1000,
       invokePathForm: opts.invokePathForm ?? "external",
+      variant: resolveVariant(opts.variant),
     },
   };
   const ext = config.external;
@@ -491,6 +499,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         state.external.x402.clearFaults();
       },
     },
+    variant: Object.freeze({ ...config.external.variant }),
     payee: SANDBOX_PAYEE,
     balance: () => state.credits.balance(),
     close,
