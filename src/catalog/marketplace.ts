@@ -24,6 +24,7 @@ function describeAction(a: MarketAction, p: MarketProduct) {
     parameters: a.parameters,
     required: requiredOf(a.parameters),
     ...(a.examples ? { examples: a.examples } : {}),
+    ...(a.schemaKnown ? {} : { parameters_unknown: 'The listing shows no parameter schema for this action: marketplace_invoke sends parameters unchecked and the platform validates them.' }),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Args, SigningSpec } from '../catalog/types.js';
 import { log } from '../log.js';
 import { buildSignedMessage } from '../wallet/message.js';
-import { invokePath, type InvokePathVariant, type SigningScope } from '../wallet/scope.js';
+import { invokePath, pickPayload, type InvokePathVariant, type SigningScope } from '../wallet/scope.js';
 
 /**
  * How a signed message is built where contracts §2 had to decide for the docs:
@@ -51,7 +51,7 @@ export function forgetConventions(): void {
 
 /** The payload object of a scoped endpoint under a convention. */
 export function payloadUnder(fields: readonly string[] | null, body: Args, omitted: SigningConvention['omitted']): Record<string, unknown> | null {
-  if (fields === null) return null;
+  if (fields === null || omitted === 'absent') return pickPayload(body, fields);
   const out: Record<string, unknown> = {};
   for (const f of fields) {
     if (Object.hasOwn(body, f) && body[f] !== undefined) out[f] = body[f];

@@ -220,7 +220,8 @@ describe('wallet_create', () => {
     } finally {
       await conn.close();
     }
-  });
+    // Several scrypt keystore encryptions and decryptions: CPU-bound, 18-30 s on a shared 2-core machine.
+  }, 60_000);
 
   it('a 429 from the platform gives the wait time', async () => {
     const paced = await withSandbox({ agentAddressIntervalMs: 60_000 });
