@@ -24,8 +24,8 @@ export const captured: string[] = [];
 export const knownSecrets = new Set<string>();
 
 /**
- * The seed of this run's random sandbox variant: AGENTPMT_SANDBOX_SEED replays one, else it is
- * drawn per day (one value for every test file of a run, printed in the variant's name).
+ * The seed of this run's random sandbox variant: set once per run by vitest.config.ts (or by
+ * the caller: AGENTPMT_SANDBOX_SEED replays one), printed in the variant's name.
  */
 export const RUN_SEED = Number(process.env.AGENTPMT_SANDBOX_SEED ?? Math.floor(Date.now() / 86_400_000) % 100_000);
 
