@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// One random sandbox variant per run, shared by every test file (workers inherit the env);
+// its seed is in the test titles ("sandbox variant seed-N"): AGENTPMT_SANDBOX_SEED=N replays it.
+process.env.AGENTPMT_SANDBOX_SEED ??= String(Math.floor(Math.random() * 100_000));
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -11,7 +11,7 @@ import { loadConfig, secretValues } from '../src/config.js';
 import { log } from '../src/core/log.js';
 import { createMcpServer, createSharedRuntime } from '../src/server.js';
 import { serveHttp, type RunningHttpServer } from '../src/transports/http.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/platforms/agentpmt/sandbox/index.js';
+import { startSandbox, variantsForRun, type Sandbox, type SandboxOptions, type SandboxVariant } from '../src/platforms/agentpmt/sandbox/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -24,11 +24,23 @@ export const captured: string[] = [];
 /** Secrets a test file handles; test/setup-secrets.ts checks none of them reached `captured`. Tests add the ones they create. */
 export const knownSecrets = new Set<string>();
 
+/**
+ * The seed of this run's random sandbox variant: set once per run by vitest.config.ts (or by
+ * the caller: AGENTPMT_SANDBOX_SEED replays one), printed in the variant's name.
+ */
+export const RUN_SEED = Number(process.env.AGENTPMT_SANDBOX_SEED ?? Math.floor(Date.now() / 86_400_000) % 100_000);
+
+/** The variants the e2e suites run against: documented, alternate, and one drawn from RUN_SEED. */
+export const SANDBOX_VARIANTS: readonly SandboxVariant[] = variantsForRun(RUN_SEED);
+
 export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
-    AGENTPMT_API_URL: sandbox.url,
-    AGENTPMT_WEB_URL: sandbox.url,
+    // Two hosts on two ports: a tool sent to the wrong one fails.
+    AGENTPMT_API_URL: sandbox.apiUrl,
+    AGENTPMT_WEB_URL: sandbox.webUrl,
     AGENTPMT_BEARER_TOKEN: sandbox.credentials.bearerToken,
+    // A platform that takes only the legacy bearer on schedules: configure the keys too, as its users must.
+    ...(sandbox.variant.scheduleBearer === 'legacy' ? { AGENTPMT_API_KEY: sandbox.credentials.apiKey, AGENTPMT_BUDGET_KEY: sandbox.credentials.budgetKey } : {}),
     AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-home-')),
     AGENTPMT_TIMEOUT_MS: '2000',
     AGENTPMT_LOG_LEVEL: 'debug',
@@ -113,7 +125,7 @@ export async function call(client: Client, name: string, args: Record<string, un
 }
 
 export async function withSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  return startSandbox({ runDurationMs: 400, ...opts });
+  return startSandbox({ runDurationMs: 400, splitHosts: true, ...opts });
 }
 
 /** Fails when any of `secrets` appears in anything this test file captured (results, stderr, logs). */

@@ -1,9 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
+import type { Sandbox, SandboxVariant } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { portableSchema, pinToolName } from '../../src/platforms/agentpmt/marketplace/pins.js';
-import { call, connectHttp, connectStdio, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
+import { call, connectHttp, connectStdio, SANDBOX_VARIANTS, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; message: string; next_step: string };
@@ -18,12 +18,12 @@ function assertPortable(schema: Record<string, unknown>) {
   expect(schema.type).toBe('object');
 }
 
-describe('marketplace discovery for LLMs, end to end', () => {
+describe.each(SANDBOX_VARIANTS.map((v): [string, SandboxVariant] => [v.name, v]))('marketplace discovery for LLMs, end to end [sandbox variant %s]', (_name, variant) => {
   let sandbox: Sandbox;
   let conn: Connected;
   let home: string;
   beforeAll(async () => {
-    sandbox = await withSandbox();
+    sandbox = await withSandbox({ variant });
     const env = sandboxEnv(sandbox, { AGENTPMT_PRIVATE_KEY: vectors.private_key });
     home = env.AGENTPMT_HOME!;
     conn = await connectHttp(env);

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
-import { call, connectHttp, connectStdio, sandboxEnv, withSandbox } from '../helpers.js';
+import type { Sandbox, SandboxVariant } from '../../src/platforms/agentpmt/sandbox/index.js';
+import { call, connectHttp, connectStdio, SANDBOX_VARIANTS, sandboxEnv, withSandbox } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };
@@ -25,10 +25,10 @@ const fold = (home: string) => {
 };
 
 
-describe('x402 payments against the sandbox', () => {
+describe.each(SANDBOX_VARIANTS.map((v): [string, SandboxVariant] => [v.name, v]))('x402 payments against the sandbox [sandbox variant %s]', (_name, variant) => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await withSandbox();
+    sandbox = await withSandbox({ variant });
   });
   afterAll(async () => {
     await sandbox?.close();

@@ -1,8 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
-import { call, connect, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
+import type { Sandbox, SandboxVariant } from '../../src/platforms/agentpmt/sandbox/index.js';
+import { call, connect, SANDBOX_VARIANTS, sandboxEnv, withSandbox, type Connected, type TransportKind } from '../helpers.js';
 
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };
 
@@ -83,12 +83,12 @@ describe.each<TransportKind>(['stdio', 'http'])('long work over %s', (kind) => {
   });
 });
 
-describe('schedules: the BYO-agent claim protocol', () => {
+describe.each(SANDBOX_VARIANTS.map((v): [string, SandboxVariant] => [v.name, v]))('schedules: the BYO-agent claim protocol [sandbox variant %s]', (_name, variant) => {
   let sandbox: Sandbox;
   let a: Connected;
   let b: Connected;
   beforeAll(async () => {
-    sandbox = await withSandbox();
+    sandbox = await withSandbox({ variant });
     a = await connect('http', sandboxEnv(sandbox));
     b = await connect('stdio', sandboxEnv(sandbox));
   });

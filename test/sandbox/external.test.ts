@@ -368,7 +368,7 @@ describe("external API: identity, sessions and signature verification", () => {
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ success: false, code: "EXTERNAL_SIGNATURE_WALLET_MISMATCH" });
     expect(r.body.expected_message).toBe(a.message(EP.jobsList, { limit: 5, skip: 0 }, a.nonce!, "req-mismatch"));
-    expect(r.body.details).toEqual({ accepted_path_forms: expect.any(Array), accepted_hash_forms: expect.any(Array) });
+    expect(r.body.details).toEqual({ omitted_optional_fields: "left out of the hashed object", accepted_path_forms: expect.any(Array), accepted_hash_forms: expect.any(Array) });
   });
 
   it("payload tampering after signing → WALLET_MISMATCH (scoped payload, dropped field, invoke parameters, scope)", async () => {

@@ -66,11 +66,28 @@ describe('spend policy', () => {
     expect(!payee.ok && payee.reasons.join()).toContain('AGENTPMT_ALLOWED_PAYEES');
   });
 
-  it('refuses what it cannot sign or value: no extra.name/version, unknown scheme, non-EVM network, unknown asset', () => {
-    for (const bad of [req({ extra: {} }), req({ scheme: 'upto' }), req({ network: 'solana:mainnet' }), req({ asset: '0x0000000000000000000000000000000000000bad' })]) {
-      const c = chooseRequirement([bad], policy({ AGENTPMT_ALLOWED_NETWORKS: 'base' }), zero);
+  it('refuses what it cannot sign or value: no EIP-712 domain anywhere, unknown scheme, non-EVM network, unknown asset', () => {
+    const noDomain = { asset: BASE_EURC, extra: {} } as Partial<Requirement>;
+    for (const bad of [req(noDomain), req({ scheme: 'upto' }), req({ network: 'solana:mainnet' }), req({ asset: '0x0000000000000000000000000000000000000bad' })]) {
+      const c = chooseRequirement([bad], policy({ AGENTPMT_ALLOWED_NETWORKS: 'base', AGENTPMT_ALLOWED_ASSETS: 'USDC,EURC' }), zero);
       expect(c.ok).toBe(false);
     }
+    const unknown = chooseRequirement([req({ asset: '0x0000000000000000000000000000000000000bad', extra: undefined })], policy(), zero);
+    expect(!unknown.ok && unknown.reasons.join()).toMatch(/not a stablecoin we know.*no extra\.name/);
+  });
+
+  it('a lean requirement (extra {}, no maxTimeoutSeconds) on Base USDC takes the domain from our table and the default window', () => {
+    const { maxTimeoutSeconds: _t, ...lean } = req({ extra: {} });
+    const c = chooseRequirement([lean as Requirement], policy(), zero);
+    expect(c.ok).toBe(true);
+    if (!c.ok) return;
+    expect(c.choice.domain).toEqual({ name: 'USD Coin', version: '2', source: 'asset_table' });
+    expect(c.choice.timeoutSeconds).toBe(60);
+    expect(c.choice.requirement).toEqual(lean);
+    const zeroWindow = chooseRequirement([req({ maxTimeoutSeconds: 0 })], policy(), zero);
+    expect(zeroWindow.ok && zeroWindow.choice.timeoutSeconds).toBe(60);
+    const given = chooseRequirement([req()], policy(), zero);
+    expect(given.ok && given.choice.domain.source).toBe('challenge');
   });
 
   it('EURC is tracked in EUR: never counted against (or allowed by) the USD budget', () => {

@@ -6,14 +6,14 @@ import { fail } from '../../core/errors.js';
  * budget key as contracts §1 decides: standard base64 of "<api_key>:<budget_key>".
  * Keep that choice here and nowhere else.
  */
-export function accountBearerToken(config: Pick<Config, 'bearerToken' | 'apiKey' | 'budgetKey'>): string | undefined {
-  if (config.bearerToken) return config.bearerToken;
-  if (config.apiKey && config.budgetKey) return Buffer.from(`${config.apiKey}:${config.budgetKey}`, 'utf8').toString('base64');
-  return undefined;
+export function accountBearerToken(config: Pick<Config, 'bearerToken' | 'apiKey' | 'budgetKey'>, prefer: 'opaque_first' | 'legacy_first' = 'opaque_first'): string | undefined {
+  const legacy = config.apiKey && config.budgetKey ? Buffer.from(`${config.apiKey}:${config.budgetKey}`, 'utf8').toString('base64') : undefined;
+  if (prefer === 'legacy_first' && legacy) return legacy;
+  return config.bearerToken || legacy;
 }
 
-export function requireAccountBearer(config: Pick<Config, 'bearerToken' | 'apiKey' | 'budgetKey'>, toolName: string): string {
-  const token = accountBearerToken(config);
+export function requireAccountBearer(config: Pick<Config, 'bearerToken' | 'apiKey' | 'budgetKey'>, toolName: string, prefer: 'opaque_first' | 'legacy_first' = 'opaque_first'): string {
+  const token = accountBearerToken(config, prefer);
   if (token) return token;
   return fail({
     code: 'missing_credential',

@@ -16,7 +16,7 @@ export const { requestFor, execute } = createExecutor<RuntimeContext, AnyDeclara
   async send(decl, req, call, ctx) {
     if (decl.auth === 'wallet') return sendSigned(decl, call.args, req.origin, req.path, call.body ?? {}, ctx);
     const headers: Record<string, string> = { ...req.headers };
-    if (decl.auth === 'account') headers.authorization = `Bearer ${requireAccountBearer(ctx.config, decl.name)}`;
+    if (decl.auth === 'account') headers.authorization = `Bearer ${requireAccountBearer(ctx.config, decl.name, decl.bearer ?? 'opaque_first')}`;
     if (decl.instanceId && ctx.instance.id) headers['x-instance-id'] = ctx.instance.id;
     const res = await ctx.http.request({ ...req, headers } satisfies HttpRequest);
     if (decl.instanceId) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyDeclaration, Args, SigningSpec } from './tools/types.js';
-import { buildSignedMessage } from './wallet/message.js';
-import { invokePath, pickPayload, type InvokePathVariant, type SigningScope } from './wallet/scope.js';
+import { conventionAfterRefusal, conventionFor, messageUnder, rememberConvention, type SigningConvention } from './signing-conventions.js';
 import type { RuntimeContext } from './context.js';
 import { fail } from '../../core/errors.js';
 import type { HttpResponse } from '../../core/http-client.js';
@@ -18,37 +17,6 @@ export function platformCode(json: unknown): string | undefined {
   return [o.code, o.error_code, detail.code, o.error].find((v): v is string => typeof v === 'string' && /^[A-Z0-9_]+$/.test(v));
 }
 
-function scopeFor(spec: SigningSpec, args: Args, body: Args, variant: InvokePathVariant): SigningScope {
-  if (spec.shape === 'invoke') {
-    return {
-      shape: 'path',
-      method: 'POST',
-      path: invokePath(String(args[spec.productArg]), String(args[spec.actionArg]), variant),
-      payload: (body[spec.parametersArg] as Record<string, unknown> | undefined) ?? {},
-    };
-  }
-  return {
-    shape: 'scoped',
-    action: spec.action,
-    product: spec.product === null ? '-' : String(args[spec.product]),
-    payload: pickPayload(body, spec.payload),
-  };
-}
-
-/**
- * Picks the message variant to retry with after a malformed/mismatch error.
- * Only variants we build ourselves are candidates; the server's expected_message
- * is used to choose among them, never signed as such.
- */
-function variantAfterMismatch(spec: SigningSpec, json: unknown, tried: { wallet: string; nonce: string; requestId: string; args: Args; body: Args }): InvokePathVariant | undefined {
-  if (spec.shape !== 'invoke') return undefined;
-  const expected = (json as { expected_message?: unknown; details?: { expected_message?: unknown } } | undefined)?.expected_message ??
-    (json as { details?: { expected_message?: unknown } } | undefined)?.details?.expected_message;
-  const ours = buildSignedMessage({ wallet: tried.wallet, sessionNonce: tried.nonce, requestId: tried.requestId, scope: scopeFor(spec, tried.args, tried.body, 'api') });
-  if (typeof expected === 'string') return expected === ours ? 'api' : undefined;
-  return 'api';
-}
-
 /**
  * Sends one wallet-signed request: fresh request id per attempt, the cached
  * session nonce, EIP-191 signature; recovers once from an expired nonce, once
@@ -57,16 +25,18 @@ function variantAfterMismatch(spec: SigningSpec, json: unknown, tried: { wallet:
 export async function sendSigned(decl: AnyDeclaration, args: Args, origin: string, path: string, body: Args, ctx: RuntimeContext): Promise<HttpResponse> {
   const spec = decl.signing ?? fail({ code: 'internal_error', message: `${decl.name} has no signing scope.`, next_step: 'Report this bug.' });
   const wallet = await ctx.wallet.address();
-  let variant: InvokePathVariant = 'external';
+  // The convention learned for this endpoint, else the decided one (contracts §2).
+  let convention: SigningConvention = conventionFor(origin, decl.name);
   let freshNonce = false;
   const retried = { nonce: false, replay: false, variant: false };
   for (;;) {
     const session = await ctx.sessions.get(wallet, { fresh: freshNonce, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     freshNonce = false;
     const requestId = randomUUID();
+    const attempt = { wallet, nonce: session.nonce, requestId, args, body };
     let message: string;
     try {
-      message = buildSignedMessage({ wallet, sessionNonce: session.nonce, requestId, scope: scopeFor(spec, args, body, variant) });
+      message = messageUnder(spec, attempt, convention);
     } catch (err) {
       fail({ code: 'invalid_argument', message: `Cannot sign this request: ${(err as Error).message}.`, next_step: 'Fix the named value and call again.' });
     }
@@ -93,15 +63,18 @@ export async function sendSigned(decl: AnyDeclaration, args: Args, origin: strin
       log.debug('request id replay; re-signing with a new one', { tool: decl.name });
       continue;
     }
+    // Once per call, never in a loop: the platform's expected_message picks one of the
+    // conventions we build ourselves (its text is never signed as such).
     if (res.status === 401 && code && VARIANT_CODES.has(code) && !retried.variant) {
-      const next = variantAfterMismatch(spec, res.json, { wallet, nonce: session.nonce, requestId, args, body });
-      if (next && next !== variant) {
+      const next = conventionAfterRefusal(spec, res.json, attempt, convention);
+      if (next) {
         retried.variant = true;
-        variant = next;
-        log.debug('signature shape rejected; retrying with our own variant', { tool: decl.name, variant });
+        convention = next;
+        log.info('signature refused; retrying once with the convention the platform expects', { tool: decl.name, code, convention: next });
         continue;
       }
     }
+    if (retried.variant && !(res.status === 401 && code && VARIANT_CODES.has(code))) rememberConvention(origin, decl.name, convention);
     return res;
   }
 }

@@ -81,8 +81,8 @@ export async function resolvePins(ctx: RuntimeContext, pins: readonly string[]):
   const out: PinnedAction[] = [];
   for (const pin of pins) {
     const [productSlug, actionSlug] = pin.split('/') as [string, string];
-    const product = products.find((p) => p.slug === productSlug || p.product_id === productSlug);
-    const action = product?.actions.find((a) => a.slug === actionSlug || a.name === actionSlug);
+    const product = products.find((p) => p.slug === productSlug) ?? products.find((p) => p.aliases.includes(productSlug));
+    const action = product?.actions.find((a) => a.slug === actionSlug) ?? product?.actions.find((a) => a.aliases.includes(actionSlug));
     if (!product || !action) {
       log.warn(`AGENTPMT_PIN: unknown marketplace action "${pin}", skipped`, { hint: product ? `actions of ${product.slug}: ${product.actions.map((a) => a.slug).join(', ')}` : 'find slugs with marketplace_search' });
       continue;

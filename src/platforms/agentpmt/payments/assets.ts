@@ -33,6 +33,26 @@ export const KNOWN_ASSETS: readonly KnownAsset[] = TABLE.map(([chainId, symbol, 
   decimals: 6,
 }));
 
+/**
+ * EIP-712 domains (name, version) we are sure of, used only when a challenge's
+ * `extra` leaves them out (the seed marks `extra` optional; its example is {}).
+ * Only USDC: its domain is published per chain (contracts §4 names Base and
+ * Base Sepolia); an asset without an entry here and without `extra` is refused.
+ */
+const DOMAINS: Record<string, { name: string; version: string }> = {
+  'eip155:8453/0x833589fcd6edb6e08f4c7c32d4f71b54bda02913': { name: 'USD Coin', version: '2' },
+  'eip155:42161/0xaf88d065e77c8cc2239327c5edb3a432268e5831': { name: 'USD Coin', version: '2' },
+  'eip155:10/0x0b2c639c533813f4aa9d7837caf62653d097ff85': { name: 'USD Coin', version: '2' },
+  'eip155:137/0x3c499c542cef5e3811e1192ce70d8cc03d5c3359': { name: 'USD Coin', version: '2' },
+  'eip155:43114/0xb97ef9ef8734c71904d8002f8b6bc66dd9c48a6e': { name: 'USD Coin', version: '2' },
+  'eip155:84532/0x036cbd53842c5426634e7929541ec2318f3dcf7e': { name: 'USDC', version: '2' },
+};
+
+/** The token's EIP-712 domain from our own table, when we know it. */
+export function knownDomain(network: string, address: string): { name: string; version: string } | undefined {
+  return DOMAINS[`${network}/${address.toLowerCase()}`];
+}
+
 export const CHAIN_NAMES: Record<number, string> = { 8453: 'Base', 42161: 'Arbitrum', 10: 'Optimism', 137: 'Polygon', 43114: 'Avalanche', 84532: 'Base Sepolia' };
 
 export function findAsset(network: string, address: string): KnownAsset | undefined {

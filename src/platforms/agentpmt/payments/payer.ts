@@ -142,7 +142,7 @@ async function payOnce(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome
   if (first.status !== 402) return { res: first };
   const challenge = readChallenge(first);
   const verdict = chooseRequirement(challenge.accepts, ctx.payments.policy, await store.committedToday(), call.maxPrice);
-  if (!verdict.ok) throw policyRefusal(verdict.reasons);
+  if (!verdict.ok) throw policyRefusal([...verdict.reasons, ...challenge.skipped.map((x) => `${x}: skipped, not a readable payment option.`)]);
   const choice = verdict.choice;
 
   if (verdict.needsApproval) {
@@ -222,9 +222,12 @@ async function payOnce(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome
   let signed: { envelope: string; nonce: string; validBefore: string };
   try {
     const x402 = await import('../wallet/x402-authorization.js');
+    // `accepted` is echoed exactly as offered; the validity window and the EIP-712 domain the
+    // challenge may leave out come from the choice (defaults / our asset table, policy.ts).
     const requirement = choice.requirement as Parameters<typeof x402.authorizationForRequirement>[0];
-    const authorization = x402.authorizationForRequirement(requirement, from);
-    const signature = await ctx.wallet.signTransfer(x402.transferDomainFromRequirement(requirement), authorization);
+    const signingView = { ...requirement, maxTimeoutSeconds: choice.timeoutSeconds, extra: { ...(requirement.extra ?? {}), name: choice.domain.name, version: choice.domain.version } };
+    const authorization = x402.authorizationForRequirement(signingView, from);
+    const signature = await ctx.wallet.signTransfer(x402.transferDomainFromRequirement(signingView), authorization);
     signed = { envelope: x402.encodeX402Envelope(x402.buildX402Envelope({ resource: challenge.resource, accepted: requirement, authorization, signature })), nonce: authorization.nonce, validBefore: authorization.validBefore };
   } catch (err) {
     await store.update(reservation.id, { status: 'failed', failure_reason: `released: not signed (${err instanceof ToolFailureError ? err.failure.code : 'signing error'}); nothing was sent` });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../../../config.js';
-import { CHAIN_NAMES, findAsset, formatAmount, type Currency, type KnownAsset, type Symbol } from './assets.js';
+import { CHAIN_NAMES, findAsset, formatAmount, knownDomain, type Currency, type KnownAsset, type Symbol } from './assets.js';
 
 export interface SpendPolicy {
   maxPayment: Record<Currency, bigint>;
@@ -45,17 +45,41 @@ export const requirementSchema = z
     amount: z.string(),
     asset: z.string(),
     payTo: z.string(),
-    maxTimeoutSeconds: z.number().int().positive(),
-    extra: z.record(z.string(), z.unknown()).optional(),
+    // Optional in the seed (its example has 0): a missing or non-positive window gets DEFAULT_TIMEOUT_SECONDS.
+    maxTimeoutSeconds: z.number().optional(),
+    // Optional in the seed (its example is {}): a missing EIP-712 domain comes from our own asset table.
+    extra: z.record(z.string(), z.unknown()).nullish(),
   })
   .passthrough();
 export type Requirement = z.infer<typeof requirementSchema>;
 
 export interface PricedRequirement {
+  /** Exactly as the challenge offered it: echoed unchanged as `accepted`. */
   requirement: Requirement;
   asset: KnownAsset;
   amount: bigint;
   payTo: string;
+  /** The token's EIP-712 domain: from `extra`, else from our asset table. */
+  domain: { name: string; version: string; source: 'challenge' | 'asset_table' };
+  /** validBefore = now + this: maxTimeoutSeconds, else DEFAULT_TIMEOUT_SECONDS. */
+  timeoutSeconds: number;
+}
+
+/** The validity window of an authorization when the challenge gives none (or 0, as the seed's example does). */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+
+function timeoutOf(r: Requirement): number {
+  const t = r.maxTimeoutSeconds;
+  return typeof t === 'number' && Number.isSafeInteger(t) && t > 0 ? t : DEFAULT_TIMEOUT_SECONDS;
+}
+
+/** The EIP-712 domain to sign with, or undefined when neither the challenge nor our table gives one. */
+function domainOf(r: Requirement): PricedRequirement['domain'] | undefined {
+  const name = r.extra?.name;
+  const version = r.extra?.version;
+  if (typeof name === 'string' && name && typeof version === 'string' && version) return { name, version, source: 'challenge' };
+  const known = knownDomain(r.network, r.asset);
+  return known ? { ...known, source: 'asset_table' } : undefined;
 }
 
 export type Choice = { ok: true; choice: PricedRequirement; needsApproval: boolean } | { ok: false; reasons: string[] };
@@ -87,10 +111,10 @@ function unsignable(r: Requirement): string | undefined {
   if (!/^eip155:\d+$/.test(r.network)) return `network "${r.network}" is not an EVM (eip155) network we can sign for`;
   if (!/^[1-9]\d*$/.test(r.amount)) return `amount "${r.amount}" is not a positive integer of base units`;
   if (!/^0x[0-9a-fA-F]{40}$/.test(r.payTo)) return `payTo "${r.payTo}" is not an address`;
-  const name = r.extra?.name;
-  const version = r.extra?.version;
-  if (typeof name !== 'string' || !name || typeof version !== 'string' || !version) return 'it lacks extra.name / extra.version (the token\'s EIP-712 domain), so it cannot be signed safely';
-  if (!findAsset(r.network, r.asset)) return `asset ${r.asset} on ${r.network} is not a stablecoin we know, so its price cannot be checked`;
+  if (!findAsset(r.network, r.asset)) {
+    return `asset ${r.asset} on ${r.network} is not a stablecoin we know, so its price cannot be checked${domainOf(r) ? '' : ' (and the challenge gives no extra.name / extra.version, the token\'s EIP-712 domain)'}`;
+  }
+  if (!domainOf(r)) return 'it lacks extra.name / extra.version (the token\'s EIP-712 domain) and our asset table has no domain for this token, so it cannot be signed safely';
   return undefined;
 }
 
@@ -124,7 +148,7 @@ export function chooseRequirement(accepts: readonly Requirement[], policy: Spend
       reasons.push(`${fmt(amount, c)} in ${asset.symbol} on ${CHAIN_NAMES[asset.chainId]} to ${r.payTo}: refused, ${why.join('; ')}.`);
       continue;
     }
-    allowed.push({ choice: { requirement: r, asset, amount, payTo: r.payTo }, needsApproval: amount > policy.approvalThreshold[c] });
+    allowed.push({ choice: { requirement: r, asset, amount, payTo: r.payTo, domain: domainOf(r)!, timeoutSeconds: timeoutOf(r) }, needsApproval: amount > policy.approvalThreshold[c] });
   }
   if (!allowed.length) return { ok: false, reasons: reasons.length ? reasons : ['the challenge offered no payment option.'] };
   // Cheapest first; between currencies prefer USD, then no approval needed.

@@ -21,6 +21,9 @@ import { SandboxState, type SandboxCredentials } from "./state.js";
 import { registerWebhookRoutes } from "./webhooks.js";
 import { registerScheduleRoutes, SCHEDULE_IDS } from "./schedules.js";
 import { callbackDeliveries, type CallbackRecord } from "./runs.js";
+import { resolveVariant, type SandboxVariant } from "./variants.js";
+
+export { ALTERNATE_VARIANT, DOCUMENTED_VARIANT, variantFromSeed, variantsForRun, type SandboxVariant } from "./variants.js";
 
 export interface SandboxOptions {
   /** Default 0: a random free port. */
@@ -47,6 +50,21 @@ export interface SandboxOptions {
    * signing the documented form gets EXTERNAL_SIGNATURE_MALFORMED + expected_message.
    */
   invokePathForm?: InvokePathForm;
+  /** How to answer what the seeds leave open (listing shape, payload convention, challenge form, schedule bearer). Default: the documented/decided reading. */
+  variant?: Partial<SandboxVariant>;
+  /**
+   * Serve the two platform origins on two ports, as the real hosts are two: api. (account
+   * API, health) and www. (`/api/...`, embeds). A request on the wrong one is a 404, so a
+   * tool sent to the wrong host fails. Default false (one port serves both).
+   */
+  splitHosts?: boolean;
+}
+
+export type SandboxHost = "api" | "web";
+
+/** Which origin serves `path`: www. serves `/api/...` and the embeds, api. everything else (seeds 000-002). */
+export function hostForPath(path: string): SandboxHost {
+  return path.startsWith("/api/") || path === "/embed.js" || path.startsWith("/embed/") ? "web" : "api";
 }
 
 export interface SandboxFault {
@@ -73,9 +91,13 @@ export interface SandboxRequestRecord {
 }
 
 export interface Sandbox {
-  /** Serves both platform origins (api and web) on one port. */
+  /** The www. origin (and, unless splitHosts, the api. one too). */
   url: string;
   port: number;
+  /** The api. origin: equal to url unless splitHosts. */
+  apiUrl: string;
+  /** The www. origin: equal to url. */
+  webUrl: string;
   credentials: { bearerToken: string; apiKey: string; budgetKey: string };
   /** The catalog's anchor ids (workflow, slowWorkflow, …, product, expensiveProduct) plus the ones below. */
   ids: Catalog["anchors"] & {
@@ -117,6 +139,8 @@ export interface Sandbox {
   x402: { readonly settled: ReadonlyArray<X402SettledPayment>; readonly rejected: number };
   /** Fault modes of requests carrying an x402 payment; reset() clears them. */
   x402Faults: { set(f: X402FaultConfig): void; clear(): void };
+  /** The variant this sandbox plays (variants.ts). */
+  variant: Readonly<SandboxVariant>;
   /** The payTo address of every sandbox x402 requirement. */
   payee: string;
   /** Back to the seeded state: credits, runs, issues, instances, external-API state and counters, recorded requests and faults. */
@@ -214,6 +238,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       agentAddressIntervalMs: opts.agentAddressIntervalMs ?? 60_000,
       initialWalletCredits: opts.initialWalletCredits ?? 1000,
       invokePathForm: opts.invokePathForm ?? "external",
+      variant: resolveVariant(opts.variant),
     },
   };
   const ext = config.external;
@@ -239,6 +264,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   let closed = false;
   let baseUrl = "";
+  let apiBaseUrl = "";
+  const split = opts.splitHosts === true;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -282,7 +309,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     return f;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, host: SandboxHost | "both") => {
     const method = (req.method ?? "GET").toUpperCase();
     const { path, query } = splitUrl(req.url ?? "/");
     const headers = lowercaseHeaders(req);
@@ -317,6 +344,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       faultHeaders = fault.headers;
     }
 
+    if (host !== "both" && hostForPath(path) !== host) {
+      const other = host === "api" ? "www. (AGENTPMT_WEB_URL)" : "api. (AGENTPMT_API_URL)";
+      send(res, record, errorResponse("fastapi", 404, "not_found", `Not Found: ${path} is served by the ${other} host, not this one.`), faultHeaders);
+      return;
+    }
     const match = router.resolve(method, path);
     if (match.kind === "not_found") {
       send(res, record, errorResponse("fastapi", 404, "not_found", "Not Found"), faultHeaders);
@@ -339,7 +371,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       headers,
       body: body.body,
       params,
-      baseUrl,
+      baseUrl: host === "api" ? apiBaseUrl : baseUrl,
       remoteAddress: req.socket.remoteAddress ?? "unknown",
       state,
       now: config.now,
@@ -358,31 +390,39 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     send(res, record, response, faultHeaders);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      process.stderr.write(`[agentpmt sandbox] unhandled: ${String(err)}\n`);
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ detail: "Internal Server Error" }));
-      }
+  const sockets2 = sockets;
+  const makeServer = (host: SandboxHost | "both") => {
+    const srv = createServer((req, res) => {
+      handle(req, res, host).catch((err: unknown) => {
+        process.stderr.write(`[agentpmt sandbox] unhandled: ${String(err)}\n`);
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ detail: "Internal Server Error" }));
+        }
+      });
     });
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
+    srv.on("connection", (socket: Socket) => {
+      sockets2.add(socket);
+      socket.on("close", () => sockets2.delete(socket));
     });
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("sandbox: unexpected server address");
-  const port = address.port;
-  baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return srv;
+  };
+  const listen = (srv: ReturnType<typeof createServer>, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(port, host, () => {
+        srv.off("error", reject);
+        const address = srv.address();
+        if (address === null || typeof address === "string") reject(new Error("sandbox: unexpected server address"));
+        else resolve(address.port);
+      });
+    });
+  const server = makeServer(split ? "web" : "both");
+  const apiServer = split ? makeServer("api") : undefined;
+  const port = await listen(server, opts.port ?? 0);
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  baseUrl = `http://${hostPart}:${port}`;
+  apiBaseUrl = apiServer ? `http://${hostPart}:${await listen(apiServer, 0)}` : baseUrl;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -393,9 +433,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         t.wake();
       }
       timers.clear();
-      server.close(() => resolve());
+      let open = apiServer ? 2 : 1;
+      const done = () => {
+        open -= 1;
+        if (open === 0) resolve();
+      };
+      server.close(done);
+      apiServer?.close(done);
       // Keep-alive and in-flight connections would otherwise hold close() open.
       server.closeAllConnections();
+      apiServer?.closeAllConnections();
       for (const socket of sockets) socket.destroy();
     });
     return closing;
@@ -408,6 +455,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     url: baseUrl,
     port,
+    apiUrl: apiBaseUrl,
+    webUrl: baseUrl,
     credentials: { ...config.credentials },
     ids: {
       workflow: a.workflow,
@@ -491,6 +540,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         state.external.x402.clearFaults();
       },
     },
+    variant: Object.freeze({ ...config.external.variant }),
     payee: SANDBOX_PAYEE,
     balance: () => state.credits.balance(),
     close,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { isValidBearer } from "./auth.js";
+import { isValidBearer, legacyBearerToken } from "./auth.js";
 import type { Catalog, CatalogWorkflow } from "./catalog.js";
 import { CONTROL_RE, gatewayBody, gatewayRequestId, iso, MAX_ID_LENGTH } from "./external/common.js";
 import { HttpError, isPlainObject, json, parseJsonBody, type RequestContext, type Router, type SandboxResponse } from "./http.js";
@@ -191,7 +191,10 @@ function ok(ctx: RequestContext, data: unknown): SandboxResponse {
 }
 
 function requireBearer(ctx: RequestContext): void {
-  if (!isValidBearer(ctx.headers.authorization, ctx.state.config.credentials)) {
+  const creds = ctx.state.config.credentials;
+  // Variant 'legacy': only the form the seed shows for these routes, `Bearer <base64 api-key:budget-key>`.
+  const accepted = ctx.state.external.config.variant.scheduleBearer === "legacy" ? { ...creds, bearerToken: legacyBearerToken(creds.apiKey, creds.budgetKey) } : creds;
+  if (!isValidBearer(ctx.headers.authorization, accepted)) {
     throw fail(ctx, 401, "Unauthorized", "Missing or invalid API-key + budget-key bearer token.", "UNAUTHORIZED", { "www-authenticate": "Bearer" });
   }
 }

@@ -45,7 +45,7 @@ export const accountEndpoints = [
     path: '/credits/history',
     auth: 'account',
     input: {
-      limit: z.number().int().min(1).max(1000).optional().describe('Maximum number of grants and transactions to return (1-1000).'),
+      limit: z.number().int().min(1).optional().describe('Maximum number of grants and transactions to return (the platform caps it).'),
     },
     query: ['limit'],
     instanceId: true,

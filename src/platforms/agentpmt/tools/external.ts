@@ -6,6 +6,7 @@ import { requestFor } from '../executor.js';
 import { okResult } from '../../../core/results.js';
 import { paidCallResult, sendWithX402 } from '../payments/payer.js';
 import { checkInvocation } from './marketplace.js';
+import { withFailureWarnings, withWarnings } from '../marketplace/warnings.js';
 
 const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
@@ -13,13 +14,14 @@ const write = { readOnlyHint: false, destructiveHint: false, idempotentHint: fal
 
 const socialPost = z
   .object({
-    platform: z.string().min(1).max(50).describe('Where it was posted, e.g. "twitter", "linkedin", "reddit".'),
-    post_url: z.string().url().describe('Public URL of the post.'),
-    target_url_used: z.string().url().describe('The tracked AgentPMT URL the post links to, exactly as used.'),
-    message_text: z.string().min(1).max(5000).describe('The text that was posted.'),
-    posted_at: z.string().datetime({ offset: true }).optional().describe('When it was posted, ISO-8601 (e.g. 2026-11-23T10:00:00Z).'),
+    // The seed types these as plain strings: only emptiness is refused here, the platform judges the rest.
+    platform: z.string().min(1).describe('Where it was posted, e.g. "twitter", "linkedin", "reddit".'),
+    post_url: z.string().min(1).describe('Public URL of the post.'),
+    target_url_used: z.string().min(1).describe('The tracked AgentPMT URL the post links to, exactly as used.'),
+    message_text: z.string().min(1).describe('The text that was posted.'),
+    posted_at: z.string().min(1).optional().describe('When it was posted, ISO-8601 (e.g. 2026-11-23T10:00:00Z).'),
   })
-  .strict();
+  .passthrough();
 
 export const marketplaceInvoke = defineEndpoint({
   name: 'marketplace_invoke',
@@ -41,35 +43,46 @@ export const marketplaceInvoke = defineEndpoint({
     pay_again: z.boolean().optional().describe('Only when the user asks to buy an identical call again within minutes of paying for it; otherwise the recorded payment is returned instead of paying twice.'),
   },
   run: async (args, ctx) => {
-    await checkInvocation(ctx, args.product, args.action, args.parameters);
-    const base = { product: args.product, action: args.action, parameters: args.parameters };
+    const checked = await checkInvocation(ctx, args.product, args.action, args.parameters);
+    // The resolved slugs (not an id or a name the model passed) go into the URL and the signed path.
+    const { productSlug, actionSlug, warnings } = checked;
+    const label = `${productSlug}/${actionSlug}`;
+    const warned = (r: ReturnType<typeof okResult>) => withWarnings(r, warnings);
+    const base = { product: productSlug, action: actionSlug, parameters: args.parameters };
     if (args.payment !== 'x402') {
       try {
         const res = await requestFor(marketplaceInvoke, base, ctx);
-        return okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${args.product}/${args.action} ran, paid with credits.`);
+        return warned(okResult({ ...(res.json as Record<string, unknown>), paid_with: 'credits' }, `${label} ran, paid with credits.`));
       } catch (err) {
         const short = err instanceof ToolFailureError && err.failure.status === 402;
-        if (!(short && args.payment === 'auto')) throw err;
+        if (!(short && args.payment === 'auto')) throw withFailureWarnings(err, warnings);
       }
     }
-    const outcome = await sendWithX402(
-      {
-        kind: 'tool_invoke',
-        description: `marketplace tool ${args.product}/${args.action}`,
-        origin: ctx.config.webUrl,
-        path: `/api/external/tools/${encodeURIComponent(args.product)}/actions/${encodeURIComponent(args.action)}/invoke`,
-        // Direct x402 sends the action's parameters as the raw body (contracts §4).
-        body: JSON.stringify(args.parameters),
-        ...(args.quote_id ? { quoteId: args.quote_id } : {}),
-        ...(args.pay_again ? { payAgain: true } : {}),
-        ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
-      },
-      ctx,
-    );
-    return paidCallResult(outcome, (json, p) =>
-      p
-        ? okResult({ ...json, paid_with: 'x402', payment: p }, `${args.product}/${args.action} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
-        : okResult({ ...json, paid_with: 'nothing' }, `${args.product}/${args.action} ran without asking for payment.`),
+    let outcome;
+    try {
+      outcome = await sendWithX402(
+        {
+          kind: 'tool_invoke',
+          description: `marketplace tool ${label}`,
+          origin: ctx.config.webUrl,
+          path: `/api/external/tools/${encodeURIComponent(productSlug)}/actions/${encodeURIComponent(actionSlug)}/invoke`,
+          // Direct x402 sends the action's parameters as the raw body (contracts §4).
+          body: JSON.stringify(args.parameters),
+          ...(args.quote_id ? { quoteId: args.quote_id } : {}),
+          ...(args.pay_again ? { payAgain: true } : {}),
+          ...(args.max_price_usd !== undefined ? { maxPrice: { currency: 'USD' as const, amount: BigInt(Math.round(args.max_price_usd * 1_000_000)) } } : {}),
+        },
+        ctx,
+      );
+    } catch (err) {
+      throw withFailureWarnings(err, warnings);
+    }
+    return warned(
+      paidCallResult(outcome, (json, p) =>
+        p
+          ? okResult({ ...json, paid_with: 'x402', payment: p }, `${label} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
+          : okResult({ ...json, paid_with: 'nothing' }, `${label} ran without asking for payment.`),
+      ),
     );
   },
   annotations: write,
@@ -121,7 +134,7 @@ export const externalEndpoints = [
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_list', product: null, payload: ['limit', 'skip'] },
     input: {
-      limit: z.number().int().min(1).max(200).optional().describe('Maximum jobs to return.'),
+      limit: z.number().int().min(1).optional().describe('Maximum jobs to return.'),
       skip: z.number().int().min(0).optional().describe('Jobs to skip, for paging.'),
     },
     annotations: readOnly,
@@ -187,7 +200,7 @@ export const externalEndpoints = [
       industry_tags: z.string().max(500).optional().describe('Comma-separated industry tags.'),
       publisher: z.string().max(200).optional().describe('Publisher name or id.'),
       since: z.string().max(64).optional().describe('Only workflows updated since this ISO-8601 date.'),
-      limit: z.number().int().min(1).max(200).optional().describe('Maximum workflows to return.'),
+      limit: z.number().int().min(1).optional().describe('Maximum workflows to return.'),
       skip: z.number().int().min(0).optional().describe('Workflows to skip, for paging.'),
     },
     query: ['query', 'categories', 'industry_tags', 'publisher', 'since', 'limit', 'skip'],

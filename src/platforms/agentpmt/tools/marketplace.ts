@@ -6,6 +6,7 @@ import type { MarketAction, MarketProduct } from '../marketplace/catalog-cache.j
 import { oneLine, rankProducts } from '../marketplace/search.js';
 import { validateParameters } from '../marketplace/validate.js';
 import { defineEndpoint } from './types.js';
+import { log } from '../../../core/log.js';
 
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
 
@@ -23,18 +24,14 @@ function describeAction(a: MarketAction, p: MarketProduct) {
     parameters: a.parameters,
     required: requiredOf(a.parameters),
     ...(a.examples ? { examples: a.examples } : {}),
+    ...(a.schemaKnown ? {} : { parameters_unknown: 'The listing shows no parameter schema for this action: marketplace_invoke sends parameters unchecked and the platform validates them.' }),
   };
 }
 
-/**
- * The one gate before any paid call: the product and action exist and the
- * parameters satisfy the action's JSON Schema. Nothing is requested or paid
- * when this throws.
- */
 /** The product (and action, when named) from the cached catalog, or an error saying where to look. */
 async function findOrFail(ctx: RuntimeContext, product: string, action?: string): Promise<{ product: MarketProduct; action?: MarketAction }> {
   const found = await ctx.market.find(ctx, product, action);
-  if (!found.product) fail({ code: 'unknown_product', message: `No marketplace product "${product}".`, next_step: 'Find the product slug with marketplace_search, then call again.' });
+  if (!found.product) fail({ code: 'unknown_product', message: `No marketplace product "${product}" in the listing as read.`, next_step: 'Find the product slug with marketplace_search, then call again. If you are sure of the slug, marketplace_invoke sends it anyway (unchecked).' });
   if (action !== undefined && !found.action) {
     fail({
       code: 'unknown_action',
@@ -45,24 +42,59 @@ async function findOrFail(ctx: RuntimeContext, product: string, action?: string)
   return { product: found.product, ...(found.action ? { action: found.action } : {}) };
 }
 
+export interface CheckedInvocation {
+  /** The slugs that go into the URL and the signed path (an id or a name given by the model is resolved to the slug). */
+  productSlug: string;
+  actionSlug: string;
+  product?: MarketProduct;
+  action?: MarketAction;
+  /** Said to the model with the result: what could not be checked before sending. */
+  warnings: string[];
+}
+
 /**
- * The one gate before any paid call: the product and action exist and the
- * parameters satisfy the action's JSON Schema. Nothing is requested or paid
- * when this throws.
+ * The one gate before any paid call. A product or action the cached listing
+ * knows is resolved to its slug and its parameters must satisfy its JSON
+ * Schema: nothing is requested or paid when that throws. A product or action
+ * the listing does not show (or shows without a schema) is sent anyway with a
+ * warning: the listing's shape is undocumented, so its silence is no proof
+ * (README, "where the docs are silent"). The platform still validates, and an
+ * x402 price still goes through the spend policy.
  */
-export async function checkInvocation(ctx: RuntimeContext, product: string, action: string, parameters: unknown): Promise<{ product: MarketProduct; action: MarketAction }> {
-  const found = await findOrFail(ctx, product, action);
-  const act = found.action!;
-  const problems = validateParameters(`${found.product.slug}/${act.slug}`, act.parameters, parameters);
-  if (problems.length) {
-    fail({
-      code: 'invalid_parameters',
-      message: `The parameters do not match ${found.product.slug}/${act.slug}'s schema: ${problems.join('; ')}. Nothing was sent or paid.`,
-      next_step: 'Fix each field listed (marketplace_describe shows the schema), then call again.',
-      details: { errors: problems },
-    });
+export async function checkInvocation(ctx: RuntimeContext, product: string, action: string, parameters: unknown): Promise<CheckedInvocation> {
+  const warnings: string[] = [];
+  let found: { product?: MarketProduct; action?: MarketAction } = {};
+  try {
+    found = await ctx.market.find(ctx, product, action);
+  } catch (err) {
+    warnings.push(`The marketplace listing could not be read (${err instanceof Error ? err.message : String(err)}), so "${product}/${action}" was sent unchecked.`);
   }
-  return { product: found.product, action: act };
+  if (!found.product) {
+    if (!warnings.length) warnings.push(`"${product}" is not in the marketplace listing as read; it was sent as given, with its parameters unchecked (the platform validates them).`);
+    log.warn('marketplace_invoke: product not in the cached listing; sending anyway', { product, action });
+    return { productSlug: product, actionSlug: action, warnings };
+  }
+  const p = found.product;
+  if (!found.action) {
+    warnings.push(`Product "${p.slug}" lists no action "${action}" (listed: ${p.actions.map((a) => a.slug).join(', ') || 'none'}); it was sent as given, with its parameters unchecked.`);
+    log.warn('marketplace_invoke: action not in the cached listing; sending anyway', { product: p.slug, action });
+    return { productSlug: p.slug, actionSlug: action, product: p, warnings };
+  }
+  const act = found.action;
+  if (!act.schemaKnown) {
+    warnings.push(`The listing shows no parameter schema for ${p.slug}/${act.slug}; the parameters were sent unchecked (the platform validates them).`);
+  } else {
+    const problems = validateParameters(`${p.slug}/${act.slug}`, act.parameters, parameters);
+    if (problems.length) {
+      fail({
+        code: 'invalid_parameters',
+        message: `The parameters do not match ${p.slug}/${act.slug}'s schema: ${problems.join('; ')}. Nothing was sent or paid.`,
+        next_step: 'Fix each field listed (marketplace_describe shows the schema), then call again.',
+        details: { errors: problems },
+      });
+    }
+  }
+  return { productSlug: p.slug, actionSlug: act.slug, product: p, action: act, warnings };
 }
 
 export const marketplaceEndpoints = [

@@ -41,6 +41,12 @@ export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape
   query?: readonly string[];
   /** Arguments sent as request headers: argument name -> header name. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Which account bearer form to send when both are configured. Default: the opaque token
+   * first. 'legacy_first': `base64(api_key:budget_key)` when both keys are set (the form the
+   * seed shows on the workflow-schedules routes), the opaque token otherwise.
+   */
+  bearer?: 'legacy_first';
   /** Body field acting as an idempotency key: a POST carrying it may be retried. */
   idempotencyKey?: string;
   /** Keep the platform's connection instance id and echo it back (x-instance-id). */

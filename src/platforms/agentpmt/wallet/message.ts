@@ -8,11 +8,13 @@ export interface SignedMessageInput {
   sessionNonce: string;
   requestId: string;
   scope: SigningScope;
+  /** How the payload hash is written: lowercase hex (contracts §2, default) or uppercase hex, when the platform showed it wants that. */
+  hashEncoding?: 'hex' | 'HEX';
 }
 
 // Exact text of contracts §2: lines joined by '\n' and no trailing newline, because the
 // server rebuilds the same string byte for byte and one stray byte fails verification.
-export function buildSignedMessage({ wallet, sessionNonce, requestId, scope }: SignedMessageInput): string {
+export function buildSignedMessage({ wallet, sessionNonce, requestId, scope, hashEncoding = 'hex' }: SignedMessageInput): string {
   if (typeof wallet !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(wallet)) {
     throw new Error('wallet must be a 0x-prefixed 40-hex-digit address');
   }
@@ -24,7 +26,7 @@ export function buildSignedMessage({ wallet, sessionNonce, requestId, scope }: S
     `session:${sessionNonce}`,
     `request:${requestId}`,
     ...scopeLines(scope),
-    `payload:${payloadLineValue(scope)}`,
+    `payload:${hashEncoding === 'HEX' ? payloadLineValue(scope).toUpperCase() : payloadLineValue(scope)}`,
   ].join('\n');
 }
 

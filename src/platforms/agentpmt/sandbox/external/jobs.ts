@@ -5,7 +5,7 @@ import { stableHexId } from "../ids.js";
 import { creditsToUsd, externalError, iso } from "./common.js";
 import { creditWallet } from "./credits.js";
 import type { ExternalState, ReservationRecord, SocialPostRecord } from "./state.js";
-import { carriedFields, readSignedBody, verifySignedRequest } from "./verify.js";
+import { carriedFields, omittedConvention, readSignedBody, verifySignedRequest } from "./verify.js";
 
 const RESERVATION_MS = 60 * 60 * 1000;
 const DEFAULT_LIMIT = 50;
@@ -135,7 +135,7 @@ export async function listJobs(ctx: RequestContext): Promise<SandboxResponse> {
     limit: optionalInt(b, "limit", issues, { ge: 1, le: MAX_LIMIT }),
     skip: optionalInt(b, "skip", issues, { ge: 0 }),
   }));
-  const wallet = await verifySignedRequest(ctx, signed, { shape: "scoped", action: "job_list", product: "-", payload: carriedFields(body, ["limit", "skip"]) });
+  const wallet = await verifySignedRequest(ctx, signed, { shape: "scoped", action: "job_list", product: "-", payload: carriedFields(body, ["limit", "skip"], omittedConvention(ctx)) });
   const limit = fields.limit ?? DEFAULT_LIMIT;
   const skip = fields.skip ?? 0;
   const now = ctx.now();
@@ -308,7 +308,7 @@ export async function completeJob(ctx: RequestContext): Promise<SandboxResponse>
     shape: "scoped",
     action: "job_complete",
     product: jobId,
-    payload: carriedFields(body, ["proof_text", "reservation_id", "social_posts"]),
+    payload: carriedFields(body, ["proof_text", "reservation_id", "social_posts"], omittedConvention(ctx)),
   });
   const def = findJob(jobId);
   const problems = proofProblems(def, fields.socialPosts);

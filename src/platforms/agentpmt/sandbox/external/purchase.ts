@@ -12,6 +12,7 @@ import type { PurchaseRecord } from "./x402-state.js";
 import {
   BASE_UNITS_PER_CREDIT,
   buildChallenge,
+  challengeStyleOf,
   handlePayment,
   hasPaymentHeader,
   offerFor,
@@ -127,6 +128,7 @@ export async function purchaseCredits(ctx: RequestContext): Promise<SandboxRespo
 
   const offer = offerFor(tokenFor(fields.chainId, fields.token)!, BigInt(fields.credits) * BASE_UNITS_PER_CREDIT, SANDBOX_PAYEE);
   const challenge = buildChallenge(
+    challengeStyleOf(ctx),
     {
       url: `${ctx.baseUrl}/api/external/credits/purchase`,
       description: `AgentPMT credits: ${fields.credits} for ${fields.wallet}`,

@@ -4,6 +4,7 @@
  */
 
 import { X402State } from "./x402-state.js";
+import type { SandboxVariant } from "../variants.js";
 
 export type InvokePathForm = "external" | "api";
 
@@ -16,6 +17,8 @@ export interface ExternalConfig {
   initialWalletCredits: number;
   /** Which `path:` line an invoke signature must carry. */
   invokePathForm: InvokePathForm;
+  /** How this sandbox answers the questions the seeds leave open (variants.ts). */
+  variant: SandboxVariant;
 }
 
 export interface NonceRecord {

@@ -9,6 +9,7 @@ import { signedFieldsOf, verifySignedRequest } from "./verify.js";
 import {
   BASE_UNITS_PER_CREDIT,
   buildChallenge,
+  challengeStyleOf,
   handlePayment,
   hasPaymentHeader,
   offerFor,
@@ -48,6 +49,19 @@ function toolItem(p: CatalogProduct): Record<string, unknown> {
   };
 }
 
+/** The 'alternate' listing variant: other keys for the same facts (no slug, no parameters, USD prices only). */
+function alternateItem(p: CatalogProduct): Record<string, unknown> {
+  return {
+    id: p.product_id,
+    product_slug: p.slug,
+    name: p.name,
+    title: p.display_name,
+    summary: p.description,
+    category_name: p.category,
+    functions: p.actions.map((a) => ({ action_slug: a.slug, title: a.name, summary: a.description, input_schema: a.parameters, price_usd: creditsToUsd(a.price_credits) })),
+  };
+}
+
 /** Relevance of one product for the search tokens; 0 = no match. */
 function relevance(p: CatalogProduct, tokens: string[]): number {
   let score = 0;
@@ -81,9 +95,13 @@ export function listTools(ctx: RequestContext): SandboxResponse {
   const total = products.length;
   const totalPages = Math.ceil(total / pageSize);
   const hasMore = page < totalPages;
+  const pageItems = products.slice((page - 1) * pageSize, page * pageSize);
+  if (ctx.state.external.config.variant.listing === "alternate") {
+    return json(200, { success: true, data: { items: pageItems.map(alternateItem) }, meta: { page, per_page: pageSize, total: total, pages: totalPages } });
+  }
   return json(200, {
     success: true,
-    tools: products.slice((page - 1) * pageSize, page * pageSize).map(toolItem),
+    tools: pageItems.map(toolItem),
     pagination: {
       page,
       page_size: pageSize,
@@ -187,6 +205,7 @@ async function invokeDirect(ctx: RequestContext, body: Record<string, unknown>, 
   const usdBaseUnits = BigInt(action.price_credits) * BASE_UNITS_PER_CREDIT;
   const offers = TOOL_TOKENS.map((t) => offerFor(t, usdBaseUnits, SANDBOX_PAYEE));
   const challenge = buildChallenge(
+    challengeStyleOf(ctx),
     {
       url: `${ctx.baseUrl}/api/external/tools/${encodeURIComponent(product.slug)}/actions/${encodeURIComponent(action.slug)}/invoke`,
       description: `${product.display_name}: ${action.slug}`,

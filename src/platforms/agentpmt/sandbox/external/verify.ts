@@ -39,11 +39,23 @@ export function payloadHashOf(payload: Record<string, unknown> | null): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** The object holding exactly those `fields` the body carries (JSON has no undefined: present means carried, null included). */
-export function carriedFields(body: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+/**
+ * The payload object of a scoped endpoint. 'absent' (decided, contracts §2): exactly those
+ * `fields` the body carries (JSON has no undefined: present means carried, null included).
+ * 'null' (a variant): every listed field, an omitted one as null, as a server hashing its model would.
+ */
+export function carriedFields(body: Record<string, unknown>, fields: readonly string[], omitted: "absent" | "null" = "absent"): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of fields) if (Object.hasOwn(body, f)) out[f] = body[f];
+  for (const f of fields) {
+    if (Object.hasOwn(body, f)) out[f] = body[f];
+    else if (omitted === "null") out[f] = null;
+  }
   return out;
+}
+
+/** The omitted-field convention this sandbox plays. */
+export function omittedConvention(ctx: RequestContext): "absent" | "null" {
+  return ctx.state.external.config.variant.omittedFields;
 }
 
 export function invokeSignedPath(productSlug: string, actionSlug: string, form: InvokePathForm): string {
@@ -144,8 +156,9 @@ export function signedFieldsOf(body: Record<string, unknown>, issues: Issues): S
   return { wallet: wallet!.toLowerCase(), sessionNonce: sessionNonce!, requestId: requestId!, signature: signature! };
 }
 
-function signatureDetails(scope: VerifyScope, accepted: InvokePathForm): Record<string, unknown> {
+function signatureDetails(scope: VerifyScope, accepted: InvokePathForm, ctx: RequestContext): Record<string, unknown> {
   return {
+    omitted_optional_fields: omittedConvention(ctx) === "null" ? "hashed as null" : "left out of the hashed object",
     accepted_path_forms:
       scope.shape === "invoke"
         ? [invokeSignedPath(scope.productSlug, scope.actionSlug, accepted)]
@@ -189,7 +202,7 @@ export async function verifySignedRequest(ctx: RequestContext, signed: SignedFie
   const accepted = ext.config.invokePathForm;
   const expected = expectedMessage({ ...signed, scope, pathForm: accepted });
   const signatureError = (code: string, message: string) =>
-    externalError(401, code, message, signatureDetails(scope, accepted), { expected_message: expected });
+    externalError(401, code, message, signatureDetails(scope, accepted, ctx), { expected_message: expected });
 
   if (!SIGNATURE_RE.test(signed.signature)) {
     throw signatureError("EXTERNAL_SIGNATURE_MALFORMED", "Signature is malformed: expected 0x followed by 130 hex digits (65 bytes r || s || v).");

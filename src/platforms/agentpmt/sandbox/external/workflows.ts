@@ -4,7 +4,7 @@ import { json, type RequestContext, type SandboxResponse } from "../http.js";
 import { stableHexId } from "../ids.js";
 import { externalError, iso, MAX_ID_LENGTH } from "./common.js";
 import type { WorkflowSessionRecord } from "./state.js";
-import { carriedFields, readSignedBody, verifySignedRequest } from "./verify.js";
+import { carriedFields, omittedConvention, readSignedBody, verifySignedRequest } from "./verify.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 200;
@@ -234,7 +234,7 @@ function activeSessions(ctx: RequestContext, wallet: string, filter: (s: Workflo
 export async function startWorkflow(ctx: RequestContext): Promise<SandboxResponse> {
   const workflowId = ctx.params.workflowId ?? "";
   const { body, signed, fields } = readSignedBody(ctx, (b, issues) => instanceField(b, issues));
-  const wallet = await verifySignedRequest(ctx, signed, { shape: "scoped", action: "workflow_start", product: workflowId, payload: carriedFields(body, ["instance_id"]) });
+  const wallet = await verifySignedRequest(ctx, signed, { shape: "scoped", action: "workflow_start", product: workflowId, payload: carriedFields(body, ["instance_id"], omittedConvention(ctx)) });
   const workflow = findWorkflow(ctx, workflowId);
   const instanceId = fields ?? null;
   const existing = activeSessions(ctx, wallet, (s) => s.workflowId === workflow.workflow_id && s.instanceId === instanceId)[0];
@@ -292,7 +292,7 @@ export async function endWorkflow(ctx: RequestContext): Promise<SandboxResponse>
     shape: "scoped",
     action: "workflow_end",
     product: workflowId,
-    payload: carriedFields(body, ["workflow_session_id"]),
+    payload: carriedFields(body, ["workflow_session_id"], omittedConvention(ctx)),
   });
   const workflow = findWorkflow(ctx, workflowId);
   let session: WorkflowSessionRecord | undefined;
@@ -320,7 +320,7 @@ export async function endWorkflow(ctx: RequestContext): Promise<SandboxResponse>
 /** POST /api/external/workflows/active (signed: workflow_active, -, hash of {instance_id} as carried). */
 export async function activeWorkflows(ctx: RequestContext): Promise<SandboxResponse> {
   const { body, signed, fields } = readSignedBody(ctx, (b, issues) => instanceField(b, issues));
-  const wallet = await verifySignedRequest(ctx, signed, { shape: "scoped", action: "workflow_active", product: "-", payload: carriedFields(body, ["instance_id"]) });
+  const wallet = await verifySignedRequest(ctx, signed, { shape: "scoped", action: "workflow_active", product: "-", payload: carriedFields(body, ["instance_id"]) }); // the seed confirms "left out" here, whatever the variant
   const byId = externalWorkflows(ctx.state.catalog).byId;
   const sessions = activeSessions(ctx, wallet, (s) => typeof fields !== "string" || s.instanceId === fields);
   return json(200, { success: true, data: { sessions: sessions.map((s) => sessionJson(s, byId.get(s.workflowId))) } });

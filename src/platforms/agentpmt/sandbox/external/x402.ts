@@ -136,11 +136,35 @@ export interface X402Challenge {
   x402Version: 2;
   error: string;
   resource: X402Resource;
-  accepts: X402Requirement[];
+  /** As sent: the offers' requirements, in the variant's form (possibly lean, possibly after a malformed entry). */
+  accepts: Array<Record<string, unknown>>;
 }
 
-export function buildChallenge(resource: X402Resource, offers: readonly X402Offer[]): X402Challenge {
-  return { x402Version: 2, error: "Payment required", resource, accepts: offers.map((o) => o.requirement) };
+/** How the variant presents challenges (variants.ts). */
+export interface ChallengeStyle {
+  /** No maxTimeoutSeconds, `extra: {}`: the seed's example. The server still knows the token's domain. */
+  lean: boolean;
+  /** A malformed entry first (no payTo, amount as a number): clients must skip it, not give up. */
+  malformedEntry: boolean;
+}
+
+export function challengeStyleOf(ctx: RequestContext): ChallengeStyle {
+  const v = ctx.state.external.config.variant;
+  return { lean: v.challengeLean, malformedEntry: v.challengeMalformedEntry };
+}
+
+/** A requirement as the challenge shows it. */
+export function presentRequirement(r: X402Requirement, lean: boolean): Record<string, unknown> {
+  if (!lean) return { ...r };
+  const { maxTimeoutSeconds: _t, extra: _e, ...rest } = r;
+  return { ...rest, extra: {} };
+}
+
+export function buildChallenge(style: ChallengeStyle, resource: X402Resource, offers: readonly X402Offer[]): X402Challenge {
+  const shown = offers.map((o) => presentRequirement(o.requirement, style.lean));
+  const first = offers[0]?.requirement;
+  const malformed = first && style.malformedEntry ? [{ scheme: "exact", network: first.network, asset: first.asset, amount: Number(first.amount) }] : [];
+  return { x402Version: 2, error: "Payment required", resource, accepts: [...malformed, ...shown] };
 }
 
 function base64Json(value: unknown): string {
@@ -196,8 +220,8 @@ export interface X402Envelope {
     amount: string;
     asset: string;
     payTo: string;
-    maxTimeoutSeconds: number;
-    extra: Record<string, unknown>;
+    maxTimeoutSeconds?: number;
+    extra?: Record<string, unknown>;
     [k: string]: unknown;
   };
   payload: { signature: Hex; authorization: X402Authorization; [k: string]: unknown };
@@ -228,8 +252,9 @@ export function parseEnvelope(value: unknown): { ok: true; envelope: X402Envelop
   for (const k of ["scheme", "network", "amount", "asset", "payTo"] as const) {
     if (typeof a[k] !== "string") return invalid(`accepted.${k} must be a string.`);
   }
-  if (typeof a.maxTimeoutSeconds !== "number") return invalid("accepted.maxTimeoutSeconds must be a number.");
-  if (!isPlainObject(a.extra)) return invalid("accepted.extra must be an object.");
+  // Both are optional in the seed; whether `accepted` equals an offer is checked against the challenge as sent.
+  if (a.maxTimeoutSeconds !== undefined && typeof a.maxTimeoutSeconds !== "number") return invalid("accepted.maxTimeoutSeconds must be a number.");
+  if (a.extra !== undefined && !isPlainObject(a.extra)) return invalid("accepted.extra must be an object.");
   const payload = value.payload;
   if (!isPlainObject(payload)) return invalid("The payment envelope needs payload {signature, authorization}.");
   const auth = payload.authorization;
@@ -410,6 +435,8 @@ export interface VerifyX402Options {
   offers: readonly X402Requirement[];
   /** Server clock, Unix seconds. */
   nowSeconds: number;
+  /** The challenge showed lean requirements: `accepted` must equal the lean form; the full one is verified. */
+  lean?: boolean;
   /**
    * validBefore may lie at most maxTimeoutSeconds + this many seconds ahead. Default
    * VALID_BEFORE_SLACK_SECONDS; null skips the check (golden vectors signed for year 2100).
@@ -464,7 +491,7 @@ export async function verifyX402Payment(value: unknown, opts: VerifyX402Options)
     return rejection("resource_mismatch", `resource.url '${envelope.resource.url}' is not this request's resource '${opts.resourceUrl}'.`);
   }
   const acceptedText = canonicalize(envelope.accepted);
-  const requirement = opts.offers.find((o) => canonicalize(o) === acceptedText);
+  const requirement = opts.offers.find((o) => canonicalize(presentRequirement(o, opts.lean === true)) === acceptedText);
   if (!requirement) return mismatchReason(envelope.accepted, opts.offers);
 
   const auth = envelope.payload.authorization;
@@ -681,6 +708,7 @@ export async function handlePayment(ctx: RequestContext, spec: PaidRequestSpec):
       resourceUrl: spec.challenge.resource.url,
       offers: spec.offers.map((o) => o.requirement),
       nowSeconds: Math.floor(ctx.now() / 1000),
+      lean: challengeStyleOf(ctx).lean,
       isNonceUsed: (k) => x.isNonceSettled(nonceKey(k)),
     });
   } catch (err) {
