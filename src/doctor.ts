@@ -152,7 +152,8 @@ async function probe(agent: Agent, url: string, timeoutMs: number, headers: Reco
 /** The wallet-signed tools, named in the warning when no wallet is set up. */
 async function walletTools(): Promise<string> {
   const { catalog } = await import('./platforms/agentpmt/tools/index.js');
-  const names = catalog.filter((d) => d.auth === 'wallet').map((d) => d.name);
+  const { usesWallet } = await import('./platforms/agentpmt/tools/types.js');
+  const names = catalog.filter(usesWallet).map((d) => d.name);
   return names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { selectTools } from './platforms/agentpmt/toolsets.js';
 import { catalog } from './platforms/agentpmt/tools/index.js';
 import { forwardLogs, registerHostExtras } from './platforms/agentpmt/host-extras.js';
-import type { AnyDeclaration } from './platforms/agentpmt/tools/types.js';
+import type { AnyTool } from './platforms/agentpmt/tools/types.js';
 import type { Config } from './config.js';
 import type { RuntimeContext } from './platforms/agentpmt/context.js';
 import { execute, requestFor } from './platforms/agentpmt/executor.js';
@@ -94,14 +94,14 @@ const INSTRUCTIONS = [
   'Every error result has a "Next step" line: follow it.',
 ].join(' ');
 
-const inputObjects = new WeakMap<AnyDeclaration, z.ZodObject>();
+const inputObjects = new WeakMap<AnyTool, z.ZodObject>();
 
 /**
  * Given a raw shape, the SDK builds a new object schema in every McpServer: with one
  * server per HTTP session that was most of a session's ~90 KB. The schema is immutable,
  * so every session shares one per declaration.
  */
-function inputObject(decl: AnyDeclaration): z.ZodObject {
+function inputObject(decl: AnyTool): z.ZodObject {
   let schema = inputObjects.get(decl);
   if (!schema) inputObjects.set(decl, (schema = z.object(decl.input)));
   return schema;
@@ -111,7 +111,7 @@ function inputObject(decl: AnyDeclaration): z.ZodObject {
  * One McpServer per client session. State that belongs to a connection (the
  * platform's instance id) lives here; the config and HTTP pools are shared.
  */
-export function createMcpServer(shared: SharedRuntime, declarations: readonly AnyDeclaration[] = selectTools(shared.config)): McpServer {
+export function createMcpServer(shared: SharedRuntime, declarations: readonly AnyTool[] = selectTools(shared.config)): McpServer {
   const server = new McpServer(
     { name: 'agentpmt-mcp', title: 'AgentPMT', version: VERSION },
     { capabilities: { logging: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
@@ -124,7 +124,7 @@ export function createMcpServer(shared: SharedRuntime, declarations: readonly An
     const stopForwarding = forwardLogs(server);
     server.server.onclose = () => stopForwarding();
   }
-  const handler = (decl: AnyDeclaration, mapArgs: (args: Record<string, unknown>) => Record<string, unknown> = (a) => a) =>
+  const handler = (decl: AnyTool, mapArgs: (args: Record<string, unknown>) => Record<string, unknown> = (a) => a) =>
     (args: Record<string, unknown>, extra: Extra) => {
       const token = extra._meta?.progressToken;
       const progress = async (value: number, message: string, total?: number) => {

@@ -32,6 +32,13 @@ export interface ToolSpec<Ctx> extends EndpointSpec {
   present?: (res: HttpResponse, args: never, ctx: Ctx) => CallToolResult;
 }
 
+/** A tool that is not one request: it runs its own code (other declarations, local state). */
+export interface CompositeSpec<Ctx> {
+  kind: 'composite';
+  name: string;
+  run(args: never, ctx: Ctx): Promise<CallToolResult>;
+}
+
 /** The four seams a platform gives the executor; everything else here knows no platform. */
 export interface PlatformSeams<Ctx, D extends EndpointSpec> {
   /** The base URL of a named origin. */
@@ -77,7 +84,7 @@ function dropUndefined(obj: Args): Args {
 }
 
 /** Turns one declaration plus validated arguments into one request, and its answer into one tool result. */
-export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends ToolSpec<Ctx>>(seams: PlatformSeams<Ctx, D>) {
+export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends ToolSpec<Ctx>, C extends CompositeSpec<Ctx> = CompositeSpec<Ctx>>(seams: PlatformSeams<Ctx, D>) {
   function defaultPresent(decl: D, res: HttpResponse, ctx: Ctx): CallToolResult {
     const structured: Record<string, unknown> =
       res.json !== null && typeof res.json === 'object' && !Array.isArray(res.json)
@@ -127,7 +134,9 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
   }
 
   /** One declaration plus validated arguments → one tool result; every failure ends up in the single error model. */
-  function execute(decl: D, rawArgs: Args, ctx: Ctx): Promise<CallToolResult> {
+  function execute(tool: D | C, rawArgs: Args, ctx: Ctx): Promise<CallToolResult> {
+    if ('kind' in tool && tool.kind === 'composite') return asToolResult(tool.name, () => tool.run(rawArgs as never, ctx));
+    const decl = tool as D;
     return asToolResult(decl.name, async () => {
       const args = (decl.prepare ? decl.prepare(rawArgs as never, ctx) : rawArgs) as Args;
       if (decl.run) return decl.run(args as never, ctx);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
+import { isEndpoint } from '../../src/platforms/agentpmt/tools/types.js';
 import { loadConfig, ConfigError, defaultHome } from '../../src/config.js';
 import { accountBearerToken } from '../../src/platforms/agentpmt/auth.js';
 import { normalizePlatformError } from '../../src/platforms/agentpmt/errors.js';
@@ -14,11 +15,18 @@ describe('catalog', () => {
       expect(d.name).toMatch(/^[a-z][a-z0-9_]{0,63}$/);
       expect(names.has(d.name)).toBe(false);
       names.add(d.name);
-      for (const p of pathParamsOf(d.path)) expect(Object.keys(d.input), `${d.name} lacks path param ${p}`).toContain(p);
-      for (const q of d.query ?? []) expect(Object.keys(d.input)).toContain(q);
       for (const [field, schema] of Object.entries(d.input)) expect((schema as z.ZodType).description, `${d.name}.${field}`).toBeTruthy();
       expect(typeof d.annotations.readOnlyHint).toBe('boolean');
+      if (!isEndpoint(d)) {
+        // A composite tool declares what it needs instead of HTTP fields it would not use.
+        expect(d.needs.length + (d.toolset === 'marketplace' ? 1 : 0)).toBeGreaterThan(0);
+        expect(d).not.toHaveProperty('path');
+        continue;
+      }
+      for (const p of pathParamsOf(d.path)) expect(Object.keys(d.input), `${d.name} lacks path param ${p}`).toContain(p);
+      for (const q of d.query ?? []) expect(Object.keys(d.input)).toContain(q);
       if (d.method === 'GET') expect(d.annotations.readOnlyHint).toBe(true);
+      if (d.auth === 'wallet') expect(d.signing, `${d.name} signs without a signing scope`).toBeDefined();
     }
   });
 });

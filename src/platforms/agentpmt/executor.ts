@@ -4,14 +4,14 @@ import { requireAccountBearer } from './auth.js';
 import type { RuntimeContext } from './context.js';
 import { normalizePlatformError } from './errors.js';
 import { sendSigned } from './signed.js';
-import type { AnyDeclaration } from './tools/types.js';
+import type { AnyComposite, AnyDeclaration } from './tools/types.js';
 
 /**
  * AgentPMT's seams into the core executor: two origins, three auth schemes
  * (none, the account bearer — opaque or legacy keys — and wallet-signed), its
  * error normalizer, and the connection instance id some endpoints echo.
  */
-export const { requestFor, execute } = createExecutor<RuntimeContext, AnyDeclaration>({
+export const { requestFor, execute } = createExecutor<RuntimeContext, AnyDeclaration, AnyComposite>({
   origin: (name, ctx) => (name === 'api' ? ctx.config.apiUrl : ctx.config.webUrl),
   async send(decl, req, call, ctx) {
     if (decl.auth === 'wallet') return sendSigned(decl, call.args, req.origin, req.path, call.body ?? {}, ctx);

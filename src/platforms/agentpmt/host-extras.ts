@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { AnyDeclaration } from './tools/types.js';
+import type { AnyTool } from './tools/types.js';
 import type { RuntimeContext } from './context.js';
 import { execute } from './executor.js';
 import { log, type LogEntry } from '../../core/log.js';
@@ -16,7 +16,7 @@ const json = (uri: string, value: unknown) => ({ contents: [{ uri, mimeType: 'ap
  * Resources and prompts, for hosts that show them: the wallet and policy a user
  * wants to glance at, and the journeys people most often ask an agent for.
  */
-export function registerHostExtras(server: McpServer, ctx: Ctx, declarations: readonly AnyDeclaration[], all: readonly AnyDeclaration[]): void {
+export function registerHostExtras(server: McpServer, ctx: Ctx, declarations: readonly AnyTool[], all: readonly AnyTool[]): void {
   server.registerResource('spend-policy', 'agentpmt://policy', { title: 'Spend policy', description: 'The limits every x402 payment must fit: caps, daily budget, allowed networks, assets and payees, approval threshold.', mimeType: 'application/json' }, async (uri) =>
     json(uri.href, describePolicy(ctx.payments.policy)),
   );

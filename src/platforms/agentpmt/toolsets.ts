@@ -1,5 +1,5 @@
 import { catalog } from './tools/index.js';
-import type { AnyDeclaration, Toolset } from './tools/types.js';
+import type { AnyTool, Toolset } from './tools/types.js';
 import { ConfigError, type Config } from '../../config.js';
 
 export const TOOLSETS: readonly Toolset[] = ['account', 'marketplace', 'payments', 'wallet', 'workflows', 'schedules', 'jobs', 'embed', 'platform'];
@@ -12,7 +12,7 @@ export const DEFAULT_TOOLSETS: readonly Toolset[] = ['account', 'marketplace', '
  * if read-only is on, only tools that declare readOnlyHint (it overrides the rest).
  * Unknown names stop start-up rather than silently exposing less than asked.
  */
-export function selectTools(config: Pick<Config, 'toolsets' | 'tools' | 'readOnly'>, all: readonly AnyDeclaration[] = catalog): AnyDeclaration[] {
+export function selectTools(config: Pick<Config, 'toolsets' | 'tools' | 'readOnly'>, all: readonly AnyTool[] = catalog): AnyTool[] {
   const sets = new Set<string>();
   for (const name of config.toolsets) {
     if (name === 'all') TOOLSETS.forEach((t) => sets.add(t));

@@ -3,7 +3,7 @@ import { errorResult, okResult } from '../../../core/results.js';
 import { fail } from '../../../core/errors.js';
 import { requestFor } from '../executor.js';
 import { log } from '../../../core/log.js';
-import { defineEndpoint } from './types.js';
+import { defineEndpoint, defineTool } from './types.js';
 
 interface AgentAddressResponse {
   data?: { evmAddress?: unknown; evmPrivateKey?: unknown; mnemonic?: unknown };
@@ -69,16 +69,13 @@ export const walletCreate = defineEndpoint({
 
 export const identityEndpoints = [
   walletCreate,
-  defineEndpoint({
+  defineTool({
     name: 'wallet_session',
+    needs: ['wallet'],
     title: 'Open a wallet session',
     description:
       'Get a fresh session nonce for the agent wallet. Signed tools do this automatically when needed; call it only to check that the wallet and the platform work together, or to force a new session. Free.',
     toolset: 'wallet',
-    method: 'POST',
-    origin: 'web',
-    path: '/api/external/auth/session',
-    auth: 'none',
     input: {},
     run: async (_args, ctx) => {
       const address = await ctx.wallet.address();

@@ -5,13 +5,13 @@ import { identityEndpoints } from './identity.js';
 import { marketplaceEndpoints } from './marketplace.js';
 import { paymentEndpoints } from './payments.js';
 import { platformEndpoints } from './platform.js';
-import type { AnyDeclaration } from './types.js';
+import type { AnyTool } from './types.js';
 import { scheduleEndpoints } from './schedules.js';
 import { webhookEndpoints } from './webhooks.js';
 import { workflowRunEndpoints } from './workflow-run.js';
 
 /** The whole API surface an agent can reach, in one list. */
-export const catalog: readonly AnyDeclaration[] = [
+export const catalog: readonly AnyTool[] = [
   ...accountEndpoints,
   ...platformEndpoints,
   ...webhookEndpoints,

@@ -5,7 +5,7 @@ import { okResult } from '../../../core/results.js';
 import type { MarketAction, MarketProduct } from '../marketplace/catalog-cache.js';
 import { oneLine, rankProducts } from '../marketplace/search.js';
 import { validateParameters } from '../marketplace/validate.js';
-import { defineEndpoint } from './types.js';
+import { defineEndpoint, defineTool } from './types.js';
 import { log } from '../../../core/log.js';
 
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
@@ -98,16 +98,13 @@ export async function checkInvocation(ctx: RuntimeContext, product: string, acti
 }
 
 export const marketplaceEndpoints = [
-  defineEndpoint({
+  defineTool({
     name: 'marketplace_search',
+    needs: ['catalog'],
     title: 'Search the marketplace',
     description:
       'Find marketplace tools for a task: compact results (product slug, name, one-line description, each action with its price), best match first, 10 per page. Next: marketplace_describe for the parameters of a product or action, then marketplace_invoke. Free.',
     toolset: 'marketplace',
-    method: 'GET',
-    origin: 'web',
-    path: '/api/external/tools',
-    auth: 'none',
     input: {
       query: z.string().max(200).default('').describe('What you need, in plain words (e.g. "weather forecast", "send email"). Empty lists everything.'),
       categories: z.array(z.string().max(100)).max(20).optional().describe('Only these categories (exact names, as results show them).'),
@@ -134,16 +131,13 @@ export const marketplaceEndpoints = [
     },
     annotations: readOnly,
   }),
-  defineEndpoint({
+  defineTool({
     name: 'marketplace_describe',
+    needs: ['catalog'],
     title: 'Describe a marketplace tool',
     description:
       "Everything needed to call a marketplace product or one of its actions: each action's full parameter JSON Schema, required fields, examples, price in credits and USD, and payment options. Call before marketplace_invoke. Free.",
     toolset: 'marketplace',
-    method: 'GET',
-    origin: 'web',
-    path: '/api/external/tools',
-    auth: 'none',
     input: {
       product: z.string().min(1).max(200).describe('The product slug (or id) from marketplace_search.'),
       action: z.string().min(1).max(200).optional().describe('One action slug; leave out to describe every action of the product.'),

@@ -8,7 +8,7 @@ import { describePolicy } from '../payments/policy.js';
 import { PAYMENT_STATUSES, UNRESOLVED } from '../payments/ledger.js';
 import { paidCallResult, paymentSummary, readLedger, sendWithX402 } from '../payments/payer.js';
 import { creditsBalance } from './external.js';
-import { defineEndpoint, type AnyDeclaration } from './types.js';
+import { defineEndpoint, type AnyDeclaration, defineTool } from './types.js';
 
 const CREDIT_STEP = 500;
 const CHAIN_IDS = [8453, 42161, 10, 137, 43114, 84532] as const;
@@ -22,15 +22,12 @@ function defaultChainAndToken(policy: { networks: readonly string[]; assets: rea
   return undefined;
 }
 
-export const walletStatus = defineEndpoint({
+export const walletStatus = defineTool({
     name: 'wallet_status',
+    needs: ['wallet', 'ledger'],
     title: 'Wallet and spending status',
     description: "The agent wallet's address, credit balance, today's spend against the daily budget per currency, the spend policy (caps, allowed networks/assets/payees, approval threshold) and any payment whose outcome is not settled yet. Call it before paying, and to explain a refused payment. Free.",
     toolset: 'wallet',
-    method: 'POST',
-    origin: 'web',
-    path: '/api/external/credits/balance',
-    auth: 'none',
     input: {},
     run: async (_args, ctx) => {
       const ledger = await readLedger(ctx);
@@ -127,15 +124,12 @@ export const paymentEndpoints = [
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),
   walletStatus,
-  defineEndpoint({
+  defineTool({
     name: 'payments_list',
+    needs: ['ledger'],
     title: 'List payments',
     description: 'The local payment ledger: every x402 payment this server (and any other sharing its ledger) made, newest first, with status (reserved, pending, settled, failed, unknown), amount, payee and transaction. Filter by status and date. Free; reads only the local ledger.',
     toolset: 'payments',
-    method: 'GET',
-    origin: 'web',
-    path: '/payments',
-    auth: 'none',
     input: {
       status: z.enum(PAYMENT_STATUSES).optional().describe('Only payments with this status (reserved: held under the budget, not yet signed).'),
       since: z.string().date().optional().describe('Only payments made on or after this date (YYYY-MM-DD, UTC).'),

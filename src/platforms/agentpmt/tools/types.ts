@@ -54,21 +54,52 @@ export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape
   /** Statuses handed to `present` instead of being turned into an error. */
   acceptStatus?: readonly number[];
   /** Adjusts the validated arguments before the request (e.g. mints a request id). */
-  prepare?: (args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => z.infer<z.ZodObject<Shape>>;
+  prepare?(args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): z.infer<z.ZodObject<Shape>>;
   /** Builds the JSON body from the arguments left after path, query and header arguments. */
   body?: (rest: Args) => Args;
   /**
-   * For tools that are more than one request (wallet_create, wallet_session): runs
-   * instead of the generic request, using the same context and HTTP client.
+   * For an endpoint whose call needs more than the generic request (wallet_create keeps the
+   * new key; marketplace_invoke pays): runs instead of it, with the same context and client.
    */
-  run?: (args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => Promise<CallToolResult>;
+  run?(args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): Promise<CallToolResult>;
   /** Shapes a successful response into the tool result; the default passes the platform's JSON through. */
-  present?: (res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext) => CallToolResult;
+  present?(res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): CallToolResult;
 }
 
 export type AnyDeclaration = EndpointDeclaration<z.ZodRawShape>;
 
-/** Keeps the argument types of one declaration while letting the catalog be a plain list. */
-export function defineEndpoint<Shape extends z.ZodRawShape>(d: EndpointDeclaration<Shape>): AnyDeclaration {
-  return d as unknown as AnyDeclaration;
+/** What a composite tool relies on (doctor and the docs name it): it makes no request of its own. */
+export type Need = 'account' | 'wallet' | 'ledger' | 'catalog';
+
+/**
+ * A tool that is not one endpoint: it combines other declarations (as values) or
+ * reads local state (the ledger, the cached catalog). No HTTP fields to fake.
+ */
+export interface CompositeDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  kind: 'composite';
+  name: string;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  needs: readonly Need[];
+  input: Shape;
+  annotations: Omit<ToolAnnotations, 'title'>;
+  run(args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): Promise<CallToolResult>;
 }
+
+export type AnyComposite = CompositeDeclaration<z.ZodRawShape>;
+/** Every tool the platform serves. */
+export type AnyTool = AnyDeclaration | AnyComposite;
+
+/** One endpoint, its argument types kept inside while the catalog stays a plain list (method syntax makes that sound without a cast). */
+export function defineEndpoint<Shape extends z.ZodRawShape>(d: EndpointDeclaration<Shape>): AnyDeclaration {
+  return d;
+}
+
+export function defineTool<Shape extends z.ZodRawShape>(d: Omit<CompositeDeclaration<Shape>, 'kind'>): AnyComposite {
+  return { kind: 'composite', ...d };
+}
+
+export const isEndpoint = (t: AnyTool): t is AnyDeclaration => !('kind' in t);
+/** Whether a tool signs with the agent wallet (its own requests, or the ones it makes). */
+export const usesWallet = (t: AnyTool): boolean => (isEndpoint(t) ? t.auth === 'wallet' : t.needs.includes('wallet'));

@@ -39,8 +39,7 @@ export const triggerInput = {
   request_metadata: z.record(z.string(), z.unknown()).optional().describe('Optional free-form metadata stored with the run for your own tracing.'),
 };
 
-export const webhookEndpoints = [
-  defineEndpoint({
+export const workflowRunTrigger = defineEndpoint({
     name: 'workflow_run_trigger',
     title: 'Start a workflow run',
     description: `Start a run of an AgentPMT workflow with a prompt. Returns at once with the run_id and the request_id used; the run itself takes seconds to minutes: follow it with workflow_run_status. Safe to retry with the same request_id (the platform then returns the existing run instead of starting a second one); a request_id is generated when you give none. Runs may spend the account's credits. ${NEEDS_ACCOUNT_TOKEN}`,
@@ -61,8 +60,9 @@ export const webhookEndpoints = [
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  }),
-  defineEndpoint({
+  });
+
+export const workflowRunStatus = defineEndpoint({
     name: 'workflow_run_status',
     title: 'Workflow run status',
     description: `Current status of a workflow run (queued, running, completed/succeeded, failed, setup_required, cancelled) with its final response_text once done, or error_code/error_message when it failed. Poll every few seconds while it is queued or running. Free. ${NEEDS_ACCOUNT_TOKEN}`,
@@ -74,8 +74,9 @@ export const webhookEndpoints = [
     input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
     present: (res) => okResult((res.json ?? {}) as Record<string, unknown>, runSummary(res.json)),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  }),
-  defineEndpoint({
+  });
+
+export const workflowRunCancel = defineEndpoint({
     name: 'workflow_run_cancel',
     title: 'Cancel a workflow run',
     description: `Ask the platform to stop a queued or running workflow run. Cancelling an already cancelled run is fine; a finished run cannot be cancelled (409). ${NEEDS_ACCOUNT_TOKEN}`,
@@ -87,5 +88,10 @@ export const webhookEndpoints = [
     input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
     present: (res) => okResult((res.json ?? {}) as Record<string, unknown>, runSummary(res.json)),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  }),
+  });
+
+export const webhookEndpoints = [
+  workflowRunTrigger,
+  workflowRunStatus,
+  workflowRunCancel,
 ];

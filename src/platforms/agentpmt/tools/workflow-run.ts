@@ -8,8 +8,8 @@ import { requestFor } from '../executor.js';
 import { errorResult, okResult } from '../../../core/results.js';
 import { sleep } from '../../../core/shared/sleep.js';
 import { NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
-import { defineEndpoint, type AnyDeclaration } from './types.js';
-import { triggerInput, webhookEndpoints } from './webhooks.js';
+import { defineEndpoint, type AnyDeclaration, defineTool } from './types.js';
+import { triggerInput, workflowRunCancel, workflowRunStatus, workflowRunTrigger } from './webhooks.js';
 
 const TERMINAL = new Set(['completed', 'succeeded', 'failed', 'cancelled', 'setup_required']);
 const FIRST_POLL_MS = 500;
@@ -24,7 +24,6 @@ interface Run {
   [k: string]: unknown;
 }
 
-const decl = (name: string): AnyDeclaration => webhookEndpoints.find((d) => d.name === name)!;
 const runOf = (json: unknown): Run => (json as { data: { run: Run } }).data.run;
 
 function finalResult(run: Run, extra: Record<string, unknown>): CallToolResult {
@@ -53,7 +52,7 @@ async function waitForRun(runId: string, ctx: RuntimeContext, waitSeconds: numbe
   let delay = FIRST_POLL_MS;
   try {
     for (;;) {
-      const run = runOf((await requestFor(decl('workflow_run_status'), { run_id: runId }, ctx)).json);
+      const run = runOf((await requestFor(workflowRunStatus, { run_id: runId }, ctx)).json);
       const elapsed = Math.round((Date.now() - started) / 100) / 10;
       await ctx.progress(elapsed, `Run ${runId} is ${run.status} (${elapsed} s)`);
       if (TERMINAL.has(run.status)) return finalResult(run, extra);
@@ -70,7 +69,7 @@ async function waitForRun(runId: string, ctx: RuntimeContext, waitSeconds: numbe
     if (!ctx.signal?.aborted) throw err;
     // The client cancelled the call: stop polling now; cancel the run too if asked, on a signal of its own.
     if (cancelRun) {
-      await requestFor(decl('workflow_run_cancel'), { run_id: runId }, { ...ctx, signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+      await requestFor(workflowRunCancel, { run_id: runId }, { ...ctx, signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     }
     throw new ToolFailureError({ code: 'cancelled', message: `Stopped waiting for run ${runId}${cancelRun ? ' and asked the platform to cancel it' : ''}.`, next_step: cancelRun ? 'Nothing to do.' : `The run goes on; check it later with workflow_run_status (run_id "${runId}").` });
   }
@@ -79,16 +78,13 @@ async function waitForRun(runId: string, ctx: RuntimeContext, waitSeconds: numbe
 const waitSeconds = z.number().int().min(1).max(55).optional().describe('How long to wait before handing back the run id (default 45 s, at most 55: hosts cancel calls after about 60 s).');
 
 export const workflowRunEndpoints = [
-  defineEndpoint({
+  defineTool({
     name: 'workflow_run',
+    needs: ['account'],
     title: 'Run a workflow and wait',
     description:
       `Start an AgentPMT workflow run and wait for its result, up to wait_seconds (default 45). Returns the final response, or, if it is still running, the run_id to pass to workflow_run_wait. Progress is reported while waiting. Safe to retry with the same request_id. Runs may spend the account credits. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
-    method: 'POST',
-    origin: 'web',
-    path: '/api/agent-webhooks/{workflow_id}/trigger',
-    auth: 'account',
     input: {
       ...triggerInput,
       wait_seconds: waitSeconds,
@@ -97,23 +93,20 @@ export const workflowRunEndpoints = [
     run: async (args, ctx) => {
       const requestId = args.request_id ?? randomUUID();
       const { wait_seconds, cancel_run, ...trigger } = args;
-      const res = await requestFor(decl('workflow_run_trigger'), { ...trigger, request_id: requestId }, ctx);
+      const res = await requestFor(workflowRunTrigger, { ...trigger, request_id: requestId }, ctx);
       const run = runOf(res.json);
       await ctx.progress(0, `Run ${run.run_id} ${res.status === 202 ? 'already existed' : 'started'}: ${run.status}`);
       return waitForRun(run.run_id, ctx, wait_seconds ?? ctx.config.workflowWaitSeconds, { request_id: requestId, replayed: res.status === 202 }, cancel_run);
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
-  defineEndpoint({
+  defineTool({
     name: 'workflow_run_wait',
+    needs: ['account'],
     title: 'Wait for a workflow run',
     description:
       `Keep waiting for a workflow run started by workflow_run or workflow_run_trigger, up to wait_seconds (default 45). Returns the final response, or the current status if it is still running (call again). Free. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
-    method: 'GET',
-    origin: 'web',
-    path: '/api/agent-webhooks/runs/{run_id}',
-    auth: 'account',
     input: { run_id: pathSegment('The run_id returned by workflow_run or workflow_run_trigger.'), wait_seconds: waitSeconds },
     run: (args, ctx) => waitForRun(args.run_id, ctx, args.wait_seconds ?? ctx.config.workflowWaitSeconds, {}, false),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
