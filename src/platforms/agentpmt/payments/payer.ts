@@ -1,16 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RuntimeContext } from '../context.js';
 import { fail, ToolFailureError } from '../../../core/errors.js';
 import { normalizePlatformError } from '../errors.js';
 import type { HttpResponse } from '../../../core/http-client.js';
-import { okResult } from '../../../core/results.js';
 import { log } from '../../../core/log.js';
 import { sleep } from '../../../core/shared/sleep.js';
 import { CHAIN_NAMES, formatAmount, type Currency } from './assets.js';
 import { readChallenge, readSettlement } from './challenge.js';
 import { committedOn, LedgerProblemError, OWNER, ownerMayBeAlive, UNRESOLVED, type LedgerProblem, type LedgerStore, type PaymentEntry } from './ledger.js';
 import { budgetRefusal, chooseRequirement, type PricedRequirement } from './policy.js';
+import type { Quote } from './approval.js';
 
 export interface PaidCall {
   kind: PaymentEntry['kind'];
@@ -29,8 +28,8 @@ export interface PaidCall {
 export interface PaidOutcome {
   res?: HttpResponse;
   payment?: PaymentEntry;
-  /** Set when the call stopped to ask for approval (a quote to confirm). */
-  approval?: CallToolResult;
+  /** Set when the call stopped to ask for approval: the quote to confirm, the price, and what it buys. */
+  approval?: { quote: Quote; choice: PricedRequirement; buys: string };
   /** The identical call was already paid within the de-duplication window: this is its recorded outcome. */
   replayed?: boolean;
 }
@@ -43,7 +42,7 @@ const MAX_RECORDED_RESPONSE = 32 * 1024;
 /** Payments this process is sending right now: nobody else may resend them meanwhile. */
 const delivering = new Set<string>();
 
-const describeChoice = (c: PricedRequirement) => `${formatAmount(c.amount)} ${c.asset.currency} (${c.asset.symbol} on ${CHAIN_NAMES[c.asset.chainId]}) to ${c.payTo}`;
+export const describeChoice = (c: PricedRequirement): string => `${formatAmount(c.amount)} ${c.asset.currency} (${c.asset.symbol} on ${CHAIN_NAMES[c.asset.chainId]}) to ${c.payTo}`;
 
 /** The ledger, or a refusal naming what is wrong with it: nothing is paid from a ledger we cannot trust. */
 export async function usableLedger(ctx: Pick<RuntimeContext, 'payments'>): Promise<LedgerStore> {
@@ -165,19 +164,7 @@ async function payOnce(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome
       }
     } else {
       const quote = await store.quotes.issue(callKey, choice);
-      return {
-        res: first,
-        approval: okResult(
-          {
-            approval_required: true,
-            quote_id: quote.id,
-            expires_at: new Date(quote.expires_at).toISOString(),
-            price: { amount: formatAmount(choice.amount), currency: choice.asset.currency, asset: choice.asset.symbol, network: choice.requirement.network, pay_to: choice.payTo },
-            buys: call.description,
-          },
-          `Approval needed: this call costs ${describeChoice(choice)}, above the approval threshold. Nothing was paid. Ask the user; if they agree, call the same tool again with the same arguments plus quote_id "${quote.id}" (valid 5 minutes).`,
-        ),
-      };
+      return { res: first, approval: { quote, choice, buys: call.description } };
     }
   }
 
@@ -364,29 +351,6 @@ export function unsettledFailure(p: PaymentEntry, res: HttpResponse | undefined)
     next_step: 'Nothing was charged for this call. Check the policy and wallet funds (wallet_status), then try again or pay with credits.',
     details: paymentSummary(p),
   });
-}
-
-/**
- * The tool result of a paid call: the approval quote when one is pending, the
- * answer when no payment was asked, the answer plus its payment once settled;
- * an error for everything else (refused, failed, outcome unknown).
- */
-export function paidCallResult(outcome: PaidOutcome, render: (json: Record<string, unknown>, payment?: Record<string, unknown>) => CallToolResult): CallToolResult {
-  if (outcome.approval) return outcome.approval;
-  const res = outcome.res;
-  if (!outcome.payment) {
-    if (!res || res.status >= 400) throw new ToolFailureError(normalizePlatformError(res?.status ?? 502, res?.json ?? res?.text));
-    return render((res.json ?? {}) as Record<string, unknown>);
-  }
-  if (outcome.payment.status !== 'settled') throw unsettledFailure(outcome.payment, res);
-  if (!outcome.replayed) return render((res?.json ?? {}) as Record<string, unknown>, paymentSummary(outcome.payment));
-  const p = outcome.payment;
-  const rendered = render((res?.json ?? {}) as Record<string, unknown>, { ...paymentSummary(p), already_paid: true, paid_at: p.updated_at });
-  const note = `Already paid at ${p.updated_at} (payment ${p.id}${p.tx_hash ? `, tx ${p.tx_hash}` : ''}): this identical call was paid moments ago, so it was not paid again${p.response === undefined ? '' : '; the recorded answer follows'}. To buy it again on purpose, the user must ask for it: call again with pay_again: true.`;
-  const first = rendered.content[0];
-  if (first?.type === 'text') first.text = `${note}\n${first.text}`;
-  else rendered.content.unshift({ type: 'text', text: note });
-  return rendered;
 }
 
 /**

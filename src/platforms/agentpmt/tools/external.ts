@@ -4,9 +4,10 @@ import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { ToolFailureError } from '../../../core/errors.js';
 import { requestFor } from '../executor.js';
 import { okResult } from '../../../core/results.js';
-import { paidCallResult, sendWithX402 } from '../payments/payer.js';
+import { sendWithX402 } from '../payments/payer.js';
+import { paidCallResult } from './paid-result.js';
 import { checkInvocation } from './marketplace.js';
-import { withFailureWarnings, withWarnings } from '../marketplace/warnings.js';
+import { withFailureWarnings, withWarnings } from './warnings.js';
 
 const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;

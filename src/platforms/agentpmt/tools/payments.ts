@@ -6,7 +6,8 @@ import { okResult } from '../../../core/results.js';
 import { assetBySymbol, CHAIN_NAMES, formatAmount } from '../payments/assets.js';
 import { describePolicy } from '../payments/policy.js';
 import { PAYMENT_STATUSES, UNRESOLVED } from '../payments/ledger.js';
-import { paidCallResult, paymentSummary, readLedger, sendWithX402 } from '../payments/payer.js';
+import { paymentSummary, readLedger, sendWithX402 } from '../payments/payer.js';
+import { paidCallResult } from './paid-result.js';
 import { creditsBalance } from './external.js';
 import { defineEndpoint, type AnyDeclaration, defineTool } from './types.js';
 
