@@ -558,6 +558,44 @@ async function cryptoPhase() {
   return out;
 }
 
+/**
+ * What the first wallet-signed call after a launch pays for a keystore (geth parameters: scrypt
+ * n = 262144, r = 8, p = 1): a fresh process loads the code, unlocks the keystore and signs one
+ * EIP-191 message. "before" is @ethereumjs/wallet's fromV3 (JavaScript scrypt, what this server used
+ * until issue 18); "after" is dist's decryptKeystoreFile (node:crypto scrypt on the thread pool).
+ * Interleaved, in fresh processes. Also the worst event-loop stall seen meanwhile (a 5 ms interval's
+ * largest lateness), which is what other requests in the same process wait.
+ */
+async function keystoreUnlockPhase() {
+  const file = path.join(tmpRoot, 'bench-keystore.json');
+  const password = randomBytes(12).toString('hex');
+  const { writeKeystoreFile } = await import(distUrl('platforms/agentpmt/wallet/keystore.js'));
+  await writeKeystoreFile(file, newWallet().privateKey, password); // the default parameters (geth's)
+  const stall = `let last=performance.now(),worst=0;const iv=setInterval(()=>{const n=performance.now();worst=Math.max(worst,n-last-5);last=n},5);`;
+  const variants = {
+    'before: @ethereumjs/wallet fromV3 (JavaScript scrypt)': `${stall}const t0=performance.now();const {Wallet}=await import('@ethereumjs/wallet');const j=JSON.parse(require('node:fs').readFileSync(process.env.KS,'utf8'));const w=await Wallet.fromV3(j,process.env.KS_PASS,true);const key='0x'+Buffer.from(w.getPrivateKey()).toString('hex');const t1=performance.now();const s=await import(process.env.SIGNER);await s.signMessageWithKey(key,'bench');const t2=performance.now();clearInterval(iv);console.log(JSON.stringify({unlockMs:t1-t0,firstSignedMs:t2-t0,worstStallMs:worst}))`,
+    'after: decryptKeystoreFile (node:crypto scrypt)': `${stall}const t0=performance.now();const k=await import(process.env.KEYSTORE);const {key}=await k.decryptKeystoreFile(process.env.KS,process.env.KS_PASS);const t1=performance.now();const s=await import(process.env.SIGNER);await s.signMessageWithKey(key,'bench');const t2=performance.now();clearInterval(iv);console.log(JSON.stringify({unlockMs:t1-t0,firstSignedMs:t2-t0,worstStallMs:worst}))`,
+  };
+  const env = { PATH: process.env.PATH ?? '', KS: file, KS_PASS: password, KEYSTORE: distUrl('platforms/agentpmt/wallet/keystore.js'), SIGNER: distUrl('platforms/agentpmt/wallet/signer.js') };
+  const runs = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const n = QUICK ? 2 : 5;
+  for (let i = 0; i < n; i++) {
+    for (const [label, code] of Object.entries(variants)) {
+      const preamble = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', preamble + code], { cwd: ROOT, env, encoding: 'utf8' });
+      runs[label].push(JSON.parse(out.trim().split('\n').pop()));
+    }
+  }
+  const out = { keystore: 'scrypt n=262144 r=8 p=1 (geth / Foundry / this server\'s default)', launches: n };
+  for (const [label, rs] of Object.entries(runs)) {
+    out[label] = { unlockMs: stats(rs.map((r) => r.unlockMs)), firstSignedCallMs: stats(rs.map((r) => r.firstSignedMs)), worstEventLoopStallMs: stats(rs.map((r) => r.worstStallMs)) };
+  }
+  const [before, after] = Object.keys(variants).map((k) => out[k].firstSignedCallMs.median);
+  out.afterOverBefore = round(after / before, 2);
+  log(`keystore unlock + first signature: before ${round(before, 0)} ms, after ${round(after, 0)} ms (×${out.afterOverBefore})`);
+  return out;
+}
+
 // ------------------------------------------------------------------ 4. HTTP throughput
 
 const SDK_CLIENT = {
@@ -1180,6 +1218,7 @@ async function main() {
     ['importChain', importChainPhase],
     ['perCall', perCallPhase],
     ['crypto', cryptoPhase],
+    ['keystoreUnlock', keystoreUnlockPhase],
     ['http', httpPhase],
     ['httpSessions', httpSessionsPhase],
     ['context', contextPhase],

@@ -127,7 +127,7 @@ async function decryptV3(c: V3Crypto, password: string): Promise<Buffer | 'wrong
 }
 
 /** A v3 keystore object for `key` (what geth writes; @ethereumjs/wallet's toV3 writes the same shape). */
-async function encryptV3(key: Buffer, address: Hex, password: string, opts: KeystoreKdfOptions = {}): Promise<Record<string, unknown>> {
+async function encryptV3(key: Buffer, password: string, opts: KeystoreKdfOptions = {}): Promise<{ version: 3; id: string; crypto: Record<string, unknown> }> {
   const salt = nodeCrypto.randomBytes(32);
   const iv = nodeCrypto.randomBytes(16);
   const pw = Buffer.from(password, 'utf8');
@@ -148,9 +148,8 @@ async function encryptV3(key: Buffer, address: Hex, password: string, opts: Keys
   try {
     const ciphertext = aes128ctr(derived.subarray(0, 16), iv, key);
     return {
-      version: 3,
+      version: 3 as const,
       id: nodeCrypto.randomUUID(),
-      address: address.slice(2).toLowerCase(),
       crypto: {
         ciphertext: ciphertext.toString('hex'),
         cipherparams: { iv: iv.toString('hex') },
@@ -211,6 +210,9 @@ export async function decryptKeystoreFile(file: string, password: string | undef
       message: `The keystore at ${file} could not be decrypted (damaged or unsupported parameters).`,
       next_step: 'Restore it from a backup or point AGENTPMT_KEYSTORE at a good keystore.',
     });
+  // The key derivation runs on the thread pool: load viem (for the address) on this thread meanwhile.
+  const signerLoading = import('./signer.js');
+  signerLoading.catch(() => undefined);
   let plain: Buffer | 'wrong_password';
   try {
     plain = await decryptV3((json.crypto ?? json.Crypto) as V3Crypto, password);
@@ -229,7 +231,7 @@ export async function decryptKeystoreFile(file: string, password: string | undef
   plain.fill(0);
   let address: Hex;
   try {
-    address = await addressOfKey(key);
+    address = (await signerLoading).addressFromPrivateKey(key);
   } catch {
     return corrupt(); // decrypts (the MAC matched) to something that is not a secp256k1 key
   }
@@ -244,8 +246,13 @@ export async function decryptKeystoreFile(file: string, password: string | undef
  * overwritten: it is first moved aside under a timestamped name.
  */
 export async function writeKeystoreFile(file: string, key: Hex, password: string, kdf?: KeystoreKdfOptions): Promise<{ address: Hex; previous?: string }> {
-  const address = await addressOfKey(key);
-  const v3 = await encryptV3(Buffer.from(key.slice(2), 'hex'), address, password, kdf);
+  const [address, v3] = await (async () => {
+    const encrypting = encryptV3(Buffer.from(key.slice(2), 'hex'), password, kdf); // on the thread pool
+    encrypting.catch(() => undefined);
+    const a = await addressOfKey(key); // meanwhile, on this thread
+    const { version, id, crypto } = await encrypting;
+    return [a, { version, id, address: a.slice(2).toLowerCase(), crypto }] as const; // the field order geth writes
+  })();
   const previous = await moveAside(file);
   await writeFileAtomic(file, JSON.stringify(v3, null, 2), 0o600);
   return { address, ...(previous ? { previous } : {}) };
