@@ -1,6 +1,5 @@
 import nodeCrypto from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { fail } from '../../../core/errors.js';
 import { moveAside, writeFileAtomic } from '../../../core/state/files.js';
 
@@ -86,7 +85,10 @@ function pbkdf2Async(password: Buffer, salt: Buffer, c: number, dklen: number): 
   });
 }
 
-const macOf = (derived: Buffer, ciphertext: Buffer): Buffer => Buffer.from(keccak_256(Buffer.concat([derived.subarray(16, 32), ciphertext])));
+// noble's keccak-256 (viem's own dependency), loaded with the first keystore rather than at start-up.
+type Keccak = (data: Uint8Array) => Uint8Array;
+const loadKeccak = (): Promise<Keccak> => import('@noble/hashes/sha3.js').then((m) => m.keccak_256);
+const macOf = (keccak: Keccak, derived: Buffer, ciphertext: Buffer): Buffer => Buffer.from(keccak(Buffer.concat([derived.subarray(16, 32), ciphertext])));
 
 function aes128ctr(key: Buffer, iv: Buffer, data: Buffer): Buffer {
   const c = nodeCrypto.createCipheriv('aes-128-ctr', key, iv); // CTR: encryption and decryption are the same operation
@@ -117,9 +119,11 @@ async function decryptV3(c: V3Crypto, password: string): Promise<Buffer | 'wrong
   const iv = hexBytes(c.cipherparams?.iv, 'iv', 16);
   const ciphertext = hexBytes(c.ciphertext, 'ciphertext', 32);
   const mac = hexBytes(c.mac, 'mac', 32);
+  const keccakLoading = loadKeccak();
+  keccakLoading.catch(() => undefined);
   const derived = await deriveV3(c, password);
   try {
-    if (!nodeCrypto.timingSafeEqual(macOf(derived, ciphertext), mac)) return 'wrong_password';
+    if (!nodeCrypto.timingSafeEqual(macOf(await keccakLoading, derived, ciphertext), mac)) return 'wrong_password';
     return aes128ctr(derived.subarray(0, 16), iv, ciphertext);
   } finally {
     derived.fill(0);
@@ -131,6 +135,8 @@ async function encryptV3(key: Buffer, password: string, opts: KeystoreKdfOptions
   const salt = nodeCrypto.randomBytes(32);
   const iv = nodeCrypto.randomBytes(16);
   const pw = Buffer.from(password, 'utf8');
+  const keccakLoading = loadKeccak();
+  keccakLoading.catch(() => undefined);
   let kdf: 'scrypt' | 'pbkdf2';
   let kdfparams: Record<string, unknown>;
   let derived: Buffer;
@@ -156,7 +162,7 @@ async function encryptV3(key: Buffer, password: string, opts: KeystoreKdfOptions
         cipher: 'aes-128-ctr',
         kdf,
         kdfparams,
-        mac: macOf(derived, ciphertext).toString('hex'),
+        mac: macOf(await keccakLoading, derived, ciphertext).toString('hex'),
       },
     };
   } finally {
