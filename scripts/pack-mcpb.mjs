@@ -2,7 +2,7 @@
 // Builds the MCP Bundle (.mcpb) for Claude Desktop: `npm run pack` (which first builds and
 // regenerates manifest.json). `mcpb pack` zips a directory as it is, so the bundle is packed
 // from a staging directory holding only what the server needs at run time: manifest.json,
-// package.json, README, dist/ and the production node_modules (`npm install --omit=dev`
+// package.json, README, dist/ and the production node_modules (`npm install --omit=dev --omit=optional`
 // at the locked versions, served from the npm cache when it can). Then the bundle is unpacked again and its
 // server started with --version, so a bundle that cannot run is never left behind.
 import { spawnSync } from 'node:child_process';
@@ -56,8 +56,11 @@ try {
   writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(runtimePkg, null, 2)}\n`);
   cpSync(path.join(root, 'dist'), path.join(stage, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
   // Production dependencies at the versions of package-lock.json. (`npm ci --omit=dev` would refuse:
-  // it checks the lock against every platform's optional packages of the dev tools.)
-  npm(['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], stage);
+  // it checks the lock against every platform's optional packages of the dev tools.) --omit=optional
+  // as well: the lock marks typescript (our dev dependency, and an optional peer of viem, ox and
+  // abitype) "devOptional", which --omit=dev alone still installs (23 MB); the only other optional
+  // package of the production tree is pg-cloudflare, which pg loads only on Cloudflare Workers.
+  npm(['install', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], stage);
 
   // TypeScript sources some dependencies ship beside their JS (mcpb already drops *.d.ts and *.map).
   writeFileSync(path.join(stage, '.mcpbignore'), '*.ts\n*.tsx\n');
@@ -70,7 +73,9 @@ try {
   for (const f of ['manifest.json', 'dist/cli.js', 'node_modules/@modelcontextprotocol/sdk/package.json', 'node_modules/zod/package.json']) {
     if (!existsSync(path.join(check, f))) die(`the bundle lacks ${f}`);
   }
-  if (existsSync(path.join(check, 'node_modules', 'vitest')) || existsSync(path.join(check, 'node_modules', 'node'))) die('the bundle contains dev dependencies');
+  for (const dev of ['vitest', 'node', 'typescript', '@x402/evm', '@ethereumjs/wallet']) {
+    if (existsSync(path.join(check, 'node_modules', dev))) die(`the bundle contains a development dependency (${dev})`);
+  }
   const v = spawnSync(process.execPath, [path.join(check, 'dist', 'cli.js'), '--version'], { encoding: 'utf8', cwd: os.tmpdir() });
   if (v.status !== 0 || v.stdout.trim() !== pkg.version) die(`the unpacked bundle does not run: ${v.stderr || v.stdout}`);
   process.stdout.write(`\n${path.relative(process.cwd(), out) || out}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB, checked (unpacked, dist/cli.js --version = ${v.stdout.trim()})\n`);
