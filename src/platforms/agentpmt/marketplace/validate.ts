@@ -6,8 +6,10 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 let ajvLoading: Promise<Ajv2020> | undefined;
 
 async function loadAjv(): Promise<Ajv2020> {
-  const [{ Ajv2020: AjvClass }, addFormatsModule] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
-  // ajv-formats is CommonJS; under NodeNext its default import is the module object.
+  const [ajvModule, addFormatsModule] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
+  // Both are CommonJS: Node gives import() their named exports (and the module object as default);
+  // a bundle (npm run pack) may give only `default`. Accept either.
+  const AjvClass = ajvModule.Ajv2020 ?? (ajvModule as unknown as { default: { Ajv2020: typeof ajvModule.Ajv2020 } }).default.Ajv2020;
   const mod = addFormatsModule.default as unknown as { default?: unknown };
   const addFormats = (mod.default ?? mod) as (a: Ajv2020) => void;
   const ajv = new AjvClass({ allErrors: true, strict: false });
