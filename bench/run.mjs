@@ -4,7 +4,7 @@
 // Writes bench/results/<date>-<commit>.json and BENCHMARKS.md. BENCH_QUICK=1 runs a
 // scaled-down pass (for checking the script itself; its figures are not meaningful).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -226,29 +226,17 @@ async function coldStartInterleaved(variants) {
   });
 }
 
+/** The esbuild bundle `npm run pack` ships in the .mcpb (scripts/bundle.mjs), built from the current dist/. */
 async function buildBundle() {
-  let esbuild;
+  let bundle;
   try {
-    esbuild = await import('esbuild');
+    ({ bundle } = await import('../scripts/bundle.mjs'));
+    await import('esbuild');
   } catch {
-    return { error: 'esbuild is not installed (it comes with vitest); bundle reference skipped' };
+    return { error: 'esbuild is not installed (a devDependency: run npm ci); bundle row skipped' };
   }
   const dir = path.join(tmpRoot, 'bundle');
-  mkdirSync(path.join(dir, 'dist'), { recursive: true });
-  await esbuild.build({
-    entryPoints: [CLI],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    splitting: true, // keeps the CLI's dynamic imports (sandbox, doctor, http transport, viem) lazy
-    outdir: path.join(dir, 'dist'),
-    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
-  await esbuild.stop?.(); // its service process would otherwise count as someone else's CPU
-  copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json')); // version.ts reads ../package.json
-  const bytes = readdirSync(path.join(dir, 'dist')).reduce((a, f) => a + statSync(path.join(dir, 'dist', f)).size, 0);
+  const bytes = await bundle(dir); // also writes the package.json version.ts reads
   return { cli: path.join(dir, 'dist', 'cli.js'), bytes };
 }
 
@@ -264,7 +252,7 @@ async function coldStartPhase() {
   } catch (e) {
     bundleInfo = { error: `bundle failed: ${e.message.slice(0, 500)}` };
   }
-  if (!bundleInfo.error) variants.push({ label: 'dist/cli.js bundled with esbuild (what-if, not shipped)', args: [bundleInfo.cli], env });
+  if (!bundleInfo.error) variants.push({ label: 'dist/cli.js bundled with esbuild (what npm run pack ships in the .mcpb)', args: [bundleInfo.cli], env });
   let results;
   try {
     results = await coldStartInterleaved(variants);
