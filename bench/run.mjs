@@ -4,7 +4,7 @@
 // Writes bench/results/<date>-<commit>.json and BENCHMARKS.md. BENCH_QUICK=1 runs a
 // scaled-down pass (for checking the script itself; its figures are not meaningful).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -226,29 +226,17 @@ async function coldStartInterleaved(variants) {
   });
 }
 
+/** The esbuild bundle `npm run pack` ships in the .mcpb (scripts/bundle.mjs), built from the current dist/. */
 async function buildBundle() {
-  let esbuild;
+  let bundle;
   try {
-    esbuild = await import('esbuild');
+    ({ bundle } = await import('../scripts/bundle.mjs'));
+    await import('esbuild');
   } catch {
-    return { error: 'esbuild is not installed (it comes with vitest); bundle reference skipped' };
+    return { error: 'esbuild is not installed (a devDependency: run npm ci); bundle row skipped' };
   }
   const dir = path.join(tmpRoot, 'bundle');
-  mkdirSync(path.join(dir, 'dist'), { recursive: true });
-  await esbuild.build({
-    entryPoints: [CLI],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    splitting: true, // keeps the CLI's dynamic imports (sandbox, doctor, http transport, viem) lazy
-    outdir: path.join(dir, 'dist'),
-    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
-  await esbuild.stop?.(); // its service process would otherwise count as someone else's CPU
-  copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json')); // version.ts reads ../package.json
-  const bytes = readdirSync(path.join(dir, 'dist')).reduce((a, f) => a + statSync(path.join(dir, 'dist', f)).size, 0);
+  const bytes = await bundle(dir); // also writes the package.json version.ts reads
   return { cli: path.join(dir, 'dist', 'cli.js'), bytes };
 }
 
@@ -264,7 +252,7 @@ async function coldStartPhase() {
   } catch (e) {
     bundleInfo = { error: `bundle failed: ${e.message.slice(0, 500)}` };
   }
-  if (!bundleInfo.error) variants.push({ label: 'dist/cli.js bundled with esbuild (what-if, not shipped)', args: [bundleInfo.cli], env });
+  if (!bundleInfo.error) variants.push({ label: 'dist/cli.js bundled with esbuild (what npm run pack ships in the .mcpb)', args: [bundleInfo.cli], env });
   let results;
   try {
     results = await coldStartInterleaved(variants);
@@ -286,8 +274,6 @@ async function importChainPhase() {
     '@modelcontextprotocol/sdk/server/mcp.js',
     '@modelcontextprotocol/sdk/server/stdio.js',
     'zod',
-    'ajv/dist/2020.js',
-    'ajv-formats',
     'undici',
     distUrl('core/log.js'),
     distUrl('config.js'),
@@ -300,6 +286,8 @@ async function importChainPhase() {
     distUrl('transports/stdio.js'),
     distUrl('platforms/agentpmt/toolsets.js'),
     'viem/accounts', // not loaded at start-up: paid by the first signed call
+    'ajv/dist/2020.js', // not loaded at start-up (issue 18): paid by the first marketplace_invoke parameter check
+    'ajv-formats',
   ];
   const code = `const r=[];let t=performance.now();for(const s of ${JSON.stringify(chain)}){await import(s);const n=performance.now();r.push(n-t);t=n;}console.log(JSON.stringify([performance.now(),...r]))`;
   const runs = [];
@@ -555,6 +543,44 @@ async function cryptoPhase() {
     out[name] = { ops: N.crypto, usPerOpMean: round(((now() - t0) * 1000) / N.crypto, 1), usMedian: round(st.median, 1), usP99: round(st.p99, 1) };
   }
   log(`crypto: ${Object.entries(out).slice(0, 2).map(([k, v]) => `${k.split(':')[0]} ${v.usMedian} µs`).join(', ')}`);
+  return out;
+}
+
+/**
+ * What the first wallet-signed call after a launch pays for a keystore (geth parameters: scrypt
+ * n = 262144, r = 8, p = 1): a fresh process loads the code, unlocks the keystore and signs one
+ * EIP-191 message. "before" is @ethereumjs/wallet's fromV3 (JavaScript scrypt, what this server used
+ * until issue 18); "after" is dist's decryptKeystoreFile (node:crypto scrypt on the thread pool).
+ * Interleaved, in fresh processes. Also the worst event-loop stall seen meanwhile (a 5 ms interval's
+ * largest lateness), which is what other requests in the same process wait.
+ */
+async function keystoreUnlockPhase() {
+  const file = path.join(tmpRoot, 'bench-keystore.json');
+  const password = randomBytes(12).toString('hex');
+  const { writeKeystoreFile } = await import(distUrl('platforms/agentpmt/wallet/keystore.js'));
+  await writeKeystoreFile(file, newWallet().privateKey, password); // the default parameters (geth's)
+  const stall = `let last=performance.now(),worst=0;const iv=setInterval(()=>{const n=performance.now();worst=Math.max(worst,n-last-5);last=n},5);`;
+  const variants = {
+    'before: @ethereumjs/wallet fromV3 (JavaScript scrypt)': `${stall}const t0=performance.now();const {Wallet}=await import('@ethereumjs/wallet');const j=JSON.parse(require('node:fs').readFileSync(process.env.KS,'utf8'));const w=await Wallet.fromV3(j,process.env.KS_PASS,true);const key='0x'+Buffer.from(w.getPrivateKey()).toString('hex');const t1=performance.now();const s=await import(process.env.SIGNER);await s.signMessageWithKey(key,'bench');const t2=performance.now();clearInterval(iv);console.log(JSON.stringify({unlockMs:t1-t0,firstSignedMs:t2-t0,worstStallMs:worst}))`,
+    'after: decryptKeystoreFile (node:crypto scrypt)': `${stall}const t0=performance.now();const k=await import(process.env.KEYSTORE);const {key}=await k.decryptKeystoreFile(process.env.KS,process.env.KS_PASS);const t1=performance.now();const s=await import(process.env.SIGNER);await s.signMessageWithKey(key,'bench');const t2=performance.now();clearInterval(iv);console.log(JSON.stringify({unlockMs:t1-t0,firstSignedMs:t2-t0,worstStallMs:worst}))`,
+  };
+  const env = { PATH: process.env.PATH ?? '', KS: file, KS_PASS: password, KEYSTORE: distUrl('platforms/agentpmt/wallet/keystore.js'), SIGNER: distUrl('platforms/agentpmt/wallet/signer.js') };
+  const runs = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const n = QUICK ? 2 : 5;
+  for (let i = 0; i < n; i++) {
+    for (const [label, code] of Object.entries(variants)) {
+      const preamble = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', preamble + code], { cwd: ROOT, env, encoding: 'utf8' });
+      runs[label].push(JSON.parse(out.trim().split('\n').pop()));
+    }
+  }
+  const out = { keystore: 'scrypt n=262144 r=8 p=1 (geth / Foundry / this server\'s default)', launches: n };
+  for (const [label, rs] of Object.entries(runs)) {
+    out[label] = { unlockMs: stats(rs.map((r) => r.unlockMs)), firstSignedCallMs: stats(rs.map((r) => r.firstSignedMs)), worstEventLoopStallMs: stats(rs.map((r) => r.worstStallMs)) };
+  }
+  const [before, after] = Object.keys(variants).map((k) => out[k].firstSignedCallMs.median);
+  out.afterOverBefore = round(after / before, 2);
+  log(`keystore unlock + first signature: before ${round(before, 0)} ms, after ${round(after, 0)} ms (×${out.afterOverBefore})`);
   return out;
 }
 
@@ -1180,6 +1206,7 @@ async function main() {
     ['importChain', importChainPhase],
     ['perCall', perCallPhase],
     ['crypto', cryptoPhase],
+    ['keystoreUnlock', keystoreUnlockPhase],
     ['http', httpPhase],
     ['httpSessions', httpSessionsPhase],
     ['context', contextPhase],

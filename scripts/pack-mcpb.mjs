@@ -2,18 +2,20 @@
 // Builds the MCP Bundle (.mcpb) for Claude Desktop: `npm run pack` (which first builds and
 // regenerates manifest.json). `mcpb pack` zips a directory as it is, so the bundle is packed
 // from a staging directory holding only what the server needs at run time: manifest.json,
-// package.json, README, dist/ and the production node_modules (`npm install --omit=dev`
-// at the locked versions, served from the npm cache when it can). Then the bundle is unpacked again and its
+// README, a package.json without dependencies, and dist/ as one esbuild bundle with lazy chunks
+// (scripts/bundle.mjs) instead of dist/ + node_modules. Then the bundle is unpacked again and its
 // server started with --version, so a bundle that cannot run is never left behind.
+// AGENTPMT_MCPB_OUT=<file> writes the bundle there instead of <name>-<version>.mcpb at the root.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const out = path.join(root, `${pkg.name}-${pkg.version}.mcpb`);
+const out = process.env.AGENTPMT_MCPB_OUT ? path.resolve(process.env.AGENTPMT_MCPB_OUT) : path.join(root, `${pkg.name}-${pkg.version}.mcpb`);
 
 function die(message) {
   process.stderr.write(`pack-mcpb: ${message}\n`);
@@ -34,43 +36,29 @@ function mcpbCli() {
   return path.join(dir, typeof bin === 'string' ? bin : bin.mcpb);
 }
 
-function npm(args, cwd) {
-  // Under `npm run`, npm_execpath is the npm that runs us: use it, with this Node.
-  const npmCli = process.env.npm_execpath;
-  if (npmCli && /\.c?js$/.test(npmCli)) return run(process.execPath, [npmCli, ...args], { cwd });
-  return run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, shell: process.platform === 'win32' });
-}
-
-for (const f of ['manifest.json', 'dist/cli.js', 'package-lock.json']) {
+for (const f of ['manifest.json', 'dist/cli.js']) {
   if (!existsSync(path.join(root, f))) die(`${f} is missing: run npm run manifest (npm run pack does) first`);
 }
 
 const stage = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-mcpb-'));
 const check = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-mcpb-check-'));
 try {
-  for (const f of ['manifest.json', 'package-lock.json', 'README.md', 'LICENSE', 'LICENSE.md']) {
+  for (const f of ['manifest.json', 'README.md', 'LICENSE', 'LICENSE.md']) {
     if (existsSync(path.join(root, f))) cpSync(path.join(root, f), path.join(stage, f));
   }
-  // The bundle's package.json: no dev dependencies, no scripts (the staged package's prepare would try to build).
-  const { devDependencies: _dev, scripts: _scripts, ...runtimePkg } = pkg;
-  writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(runtimePkg, null, 2)}\n`);
-  cpSync(path.join(root, 'dist'), path.join(stage, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
-  // Production dependencies at the versions of package-lock.json. (`npm ci --omit=dev` would refuse:
-  // it checks the lock against every platform's optional packages of the dev tools.)
-  npm(['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], stage);
-
-  // TypeScript sources some dependencies ship beside their JS (mcpb already drops *.d.ts and *.map).
-  writeFileSync(path.join(stage, '.mcpbignore'), '*.ts\n*.tsx\n');
+  // dist/ bundled with its dependencies, and a package.json without dependencies or scripts.
+  const bytes = await bundle(stage);
+  process.stdout.write(`bundled dist/: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);
 
   rmSync(out, { force: true });
   run(process.execPath, [mcpbCli(), 'pack', stage, out]);
 
   // Smoke test: the unpacked bundle, with nothing else around it, runs.
   run(process.execPath, [mcpbCli(), 'unpack', out, check], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (const f of ['manifest.json', 'dist/cli.js', 'node_modules/@modelcontextprotocol/sdk/package.json', 'node_modules/zod/package.json']) {
+  for (const f of ['manifest.json', 'dist/cli.js', 'package.json']) {
     if (!existsSync(path.join(check, f))) die(`the bundle lacks ${f}`);
   }
-  if (existsSync(path.join(check, 'node_modules', 'vitest')) || existsSync(path.join(check, 'node_modules', 'node'))) die('the bundle contains dev dependencies');
+  if (existsSync(path.join(check, 'node_modules'))) die('the bundle contains node_modules (it should carry the esbuild bundle only)');
   const v = spawnSync(process.execPath, [path.join(check, 'dist', 'cli.js'), '--version'], { encoding: 'utf8', cwd: os.tmpdir() });
   if (v.status !== 0 || v.stdout.trim() !== pkg.version) die(`the unpacked bundle does not run: ${v.stderr || v.stdout}`);
   process.stdout.write(`\n${path.relative(process.cwd(), out) || out}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB, checked (unpacked, dist/cli.js --version = ${v.stdout.trim()})\n`);

@@ -168,7 +168,7 @@ export function buildManifest(): Record<string, unknown> {
     version: VERSION,
     description: 'The AgentPMT platform for your agent: account credits and tool purchases, the tool marketplace, workflow runs, an agent wallet that signs its own requests, embeds and platform status.',
     long_description:
-      'Every documented AgentPMT endpoint as a typed MCP tool. Account tools need the Agent Group Bearer Token from the AgentPMT dashboard; the wallet tools use an agent wallet whose key stays in an encrypted keystore on this computer and is never shown to the model. Point the URLs at `npx agentpmt-mcp sandbox` to try everything offline without spending money.',
+      'Every documented AgentPMT endpoint as a typed MCP tool. Account tools need the Agent Group Bearer Token from the AgentPMT dashboard; the wallet tools use an agent wallet whose key stays in an encrypted keystore on this computer and is never shown to the model. Point the URLs at the local sandbox (`npm run sandbox` in a clone of the repository) to try everything offline without spending money.',
     author: { name: 'AgentPMT', url: 'https://www.agentpmt.com' },
     homepage: 'https://www.agentpmt.com',
     server: {

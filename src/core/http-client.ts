@@ -70,7 +70,9 @@ function flattenHeaders(h: Dispatcher.ResponseData['headers']): Record<string, s
 // undici is loaded on the first request, not at start-up: importing it costs ~50 ms of
 // cold start, and a host launching the server only to list its tools never needs it.
 let undiciModule: Promise<typeof import('undici')> | undefined;
-const loadUndici = () => (undiciModule ??= import('undici'));
+// undici is CommonJS: Node gives its named exports to import(), a bundler may give only `default`.
+const loadUndici = () =>
+  (undiciModule ??= import('undici').then((m) => ('errors' in m && m.errors ? m : (m as unknown as { default: typeof m }).default)));
 
 export class HttpClient {
   private readonly pools = new Map<string, Pool>();

@@ -8,6 +8,7 @@ import {
   assertAddress,
   creditWallet,
   JOB_IDS,
+  loadX402Facilitator,
   PUBLIC_WORKFLOW_ID,
   registerExternalRoutes,
   SANDBOX_PAYEE,
@@ -224,6 +225,7 @@ function faultMatches(f: SandboxFault, method: string, path: string): boolean {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  await loadX402Facilitator(); // fails here, saying what to install, rather than on the first x402 payment
   const host = opts.host ?? "127.0.0.1";
   const runDurationMs = opts.runDurationMs ?? 3000;
   const config = {

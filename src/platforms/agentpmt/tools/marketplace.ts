@@ -84,7 +84,7 @@ export async function checkInvocation(ctx: RuntimeContext, product: string, acti
   if (!act.schemaKnown) {
     warnings.push(`The listing shows no parameter schema for ${p.slug}/${act.slug}; the parameters were sent unchecked (the platform validates them).`);
   } else {
-    const problems = validateParameters(`${p.slug}/${act.slug}`, act.parameters, parameters);
+    const problems = await validateParameters(`${p.slug}/${act.slug}`, act.parameters, parameters);
     if (problems.length) {
       fail({
         code: 'invalid_parameters',

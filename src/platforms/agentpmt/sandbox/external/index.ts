@@ -12,7 +12,7 @@ export { JOB_IDS } from "./jobs.js";
 export { PUBLIC_WORKFLOW_ID } from "./workflows.js";
 export { walletBalance, creditWallet, assertAddress } from "./credits.js";
 export { X402State, type X402FaultConfig, type X402SettledPayment } from "./x402-state.js";
-export { SANDBOX_PAYEE } from "./x402.js";
+export { loadX402Facilitator, SANDBOX_PAYEE } from "./x402.js";
 
 /**
  * The wallet-authenticated `/api/external/*` API (seed 002). Auth is checked in the handlers

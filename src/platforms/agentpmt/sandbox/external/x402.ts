@@ -9,7 +9,7 @@
  */
 import canonicalize from "canonicalize";
 import type { PaymentPayload, PaymentRequirements, VerifyResponse } from "@x402/core/types";
-import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
+import type { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import {
   decodeFunctionData,
   encodeFunctionResult,
@@ -28,6 +28,25 @@ import type { FaultDecision, NonceKey, PaymentRecord } from "./x402-state.js";
 // ---------------------------------------------------------------------------------------------
 // Tokens (contracts §4 table) and prices
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The reference facilitator is a development dependency (it and its own zod are 18 MB that
+ * a user's server never needs): loaded when the sandbox starts, with an error that says how
+ * to get it when an installed package runs the sandbox.
+ */
+let facilitatorModule: Promise<{ ExactEvmScheme: typeof ExactEvmScheme }> | undefined;
+export const X402_FACILITATOR_MISSING =
+  "The AgentPMT sandbox verifies x402 payments with the reference facilitator, @x402/evm, which is not installed with agentpmt-mcp. " +
+  "Install it next to agentpmt-mcp (npm install @x402/evm@^2.27.0, or npm install -g @x402/evm@^2.27.0 for a global install) and run the sandbox again; a clone of the repository has it after npm ci.";
+export function loadX402Facilitator(): Promise<{ ExactEvmScheme: typeof ExactEvmScheme }> {
+  facilitatorModule ??= import("@x402/evm/exact/facilitator").catch((err: unknown) => {
+    facilitatorModule = undefined;
+    const code = (err as { code?: string }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") throw new Error(X402_FACILITATOR_MISSING);
+    throw err;
+  });
+  return facilitatorModule;
+}
 
 export type X402TokenSymbol = "USDC" | "EURC";
 
@@ -501,7 +520,8 @@ export async function verifyX402Payment(value: unknown, opts: VerifyX402Options)
   // 1. The reference facilitator, offline.
   let facilitator: VerifyResponse;
   try {
-    const scheme = new ExactEvmScheme(fakeChain(now, requirement.network, isNonceUsed));
+    const { ExactEvmScheme: Scheme } = await loadX402Facilitator();
+    const scheme = new Scheme(fakeChain(now, requirement.network, isNonceUsed));
     facilitator = await scheme.verify(envelope as unknown as PaymentPayload, requirement as unknown as PaymentRequirements);
   } catch (err) {
     return rejection("payment_verification_failed", `The payment could not be verified: ${err instanceof Error ? err.message : String(err)}`);
