@@ -10,7 +10,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
 const dist = new URL('../dist/', import.meta.url);
 const { loadConfig, secretValues } = await import(new URL('config.js', dist).href);
-const { log } = await import(new URL('log.js', dist).href);
+const { log } = await import(new URL('core/log.js', dist).href);
 const { createMcpServer, createSharedRuntime } = await import(new URL('server.js', dist).href);
 
 const json = process.env.WHATIF_JSON_RESPONSE === '1';

@@ -197,7 +197,16 @@ export class FileLedger implements LedgerStore {
     return undefined;
   }
 
-  private applyBody(body: Body | Draft): string | undefined {
+  /** `checked`: our own record, validated just before it was written (reading it back would validate it twice). */
+  private applyBody(body: Body | Draft, checked = false): string | undefined {
+    if (body.op === 'create' && checked) {
+      this.entries.set(body.entry.id, { ...body.entry });
+      return undefined;
+    }
+    if (body.op === 'update' && checked) {
+      this.entries.set(body.id, { ...this.entries.get(body.id)!, ...body.patch, updated_at: body.at });
+      return undefined;
+    }
     if (body.op === 'create') {
       const parsed = entrySchema.safeParse(body.entry);
       if (!parsed.success) return `invalid payment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
@@ -313,7 +322,7 @@ export class FileLedger implements LedgerStore {
       const p = describeFsError(err, this.location);
       throw new LedgerProblemError({ location: this.location, what: `could not be written: ${p.what}`, next_step: p.next_step });
     }
-    for (const l of lines) this.applyBody(l);
+    for (const l of lines) this.applyBody(l, true);
     this.offset += Buffer.byteLength(text, 'utf8');
     this.seq = seq;
     this.lastHash = prev;
