@@ -24,7 +24,7 @@ export interface HttpServeOptions {
   sessionIdleMs?: number;
   /** Live sessions at most; default 256. */
   maxSessions?: number;
-  /** Simultaneous connections at most; default 512. */
+  /** Simultaneous connections at most; default 2048 (room for the session cap's streams and request connections). */
   maxConnections?: number;
   /** Default 10 s. */
   headersTimeoutMs?: number;
@@ -291,7 +291,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       });
     },
   );
-  httpServer.maxConnections = opts.maxConnections ?? 512;
+  httpServer.maxConnections = opts.maxConnections ?? 2048;
   let lastDropLog = 0;
   httpServer.on('drop', () => {
     if (Date.now() - lastDropLog < 10_000) return;

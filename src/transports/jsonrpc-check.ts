@@ -38,12 +38,33 @@ export function isRequestId(v: unknown): v is string | number {
   return typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Methods whose params the fast path may pass without the SDK schemas: none, or a tools/call checked below. */
+const SIMPLE_METHODS = new Set(['ping', 'tools/list', 'resources/list', 'resources/templates/list', 'prompts/list', 'tools/call']);
+
+/**
+ * The shape nearly every message has, recognized without the zod schemas (which
+ * cost a large part of a small call's CPU on a busy HTTP server); anything else
+ * gets the full check below.
+ */
+function plainlyValid(msg: unknown): boolean {
+  if (!isPlainObject(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string' || !isRequestId(msg.id)) return false;
+  if (!SIMPLE_METHODS.has(msg.method)) return false;
+  const params = msg.params;
+  if (params === undefined) return msg.method !== 'tools/call';
+  if (!isPlainObject(params)) return false;
+  if (params._meta !== undefined && !isPlainObject(params._meta)) return false;
+  if (msg.method !== 'tools/call') return true;
+  return typeof params.name === 'string' && (params.arguments === undefined || isPlainObject(params.arguments));
+}
+
 /**
  * Checks one parsed JSON-RPC message the way the SDK will, so that every message
  * the SDK would silently drop gets an error reply instead: a client waiting on an
  * answer that never comes hangs until its own timeout.
  */
 export function jsonRpcProblem(msg: unknown): RpcProblem | undefined {
+  if (plainlyValid(msg)) return undefined;
   if (Array.isArray(msg)) return { code: INVALID_REQUEST, message: 'Invalid Request: batch arrays are not supported; send one JSON-RPC message per line', id: null, reply: true };
   if (msg === null || typeof msg !== 'object') return { code: INVALID_REQUEST, message: 'Invalid Request: a message must be a JSON object', id: null, reply: true };
   const m = msg as Record<string, unknown>;
