@@ -1,3 +1,4 @@
+import { seededRandom } from "./ids.js";
 /**
  * Where the seeds are silent the sandbox must not simply agree with the client's guess:
  * each variant answers one undocumented question differently, so the e2e suites prove the
@@ -50,21 +51,10 @@ export const ALTERNATE_VARIANT: Readonly<SandboxVariant> = Object.freeze({
   scheduleBearer: "legacy",
 });
 
-/** mulberry32: a small deterministic PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A variant with every knob drawn from `seed`; its name carries the seed so a failure can be replayed. */
 export function variantFromSeed(seed: number): SandboxVariant {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   return {
     name: `seed-${seed}`,

@@ -4,6 +4,7 @@
  * ledger tests inspect, and the switchable fault modes. Lives in `state.external.x402`.
  */
 import type { SandboxResponse } from "../http.js";
+import { seededRandom } from "../ids.js";
 
 export interface X402SettledPayment {
   /** 0x + 64 hex, lowercased. */
@@ -82,17 +83,6 @@ interface NormalizedFaults {
   malformed: number;
 }
 
-/** mulberry32: tiny, seedable, good enough to pick faults reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function probability(value: number | boolean | undefined, name: string): number {
   if (value === undefined || value === false) return 0;
@@ -114,7 +104,7 @@ export class X402State {
   /** `${wallet}\n${request_id}` → credit purchase. */
   readonly purchases = new Map<string, PurchaseRecord>();
   private faults: NormalizedFaults | undefined;
-  private rng: () => number = mulberry32(1);
+  private rng: () => number = seededRandom(1);
 
   setFaults(f: X402FaultConfig): void {
     if (typeof f !== "object" || f === null) throw new TypeError("x402Faults.set: expected an object");
@@ -132,7 +122,7 @@ export class X402State {
       status5xx: probability(f.status5xx, "status5xx"),
       malformed: probability(f.malformedSettlement, "malformedSettlement"),
     };
-    this.rng = mulberry32(f.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.rng = seededRandom(f.seed ?? Math.floor(Math.random() * 2 ** 32));
   }
 
   clearFaults(): void {
@@ -163,6 +153,6 @@ export class X402State {
     this.payments.clear();
     this.purchases.clear();
     this.faults = undefined;
-    this.rng = mulberry32(1);
+    this.rng = seededRandom(1);
   }
 }
