@@ -56,7 +56,7 @@ async function serve(config: Config): Promise<void> {
     createServer: () => createMcpServer(shared),
   });
   process.stderr.write(`agentpmt-mcp listening on ${running.url}\n`);
-  const { drain, onStopSignal } = await import('./transports/stdio.js');
+  const { drain, onStopSignal } = await import('./transports/shutdown.js');
   await new Promise<void>((resolve) => onStopSignal(() => resolve()));
   log.info('shutting down: finishing in-flight requests');
   const closing = running.close(config.shutdownSeconds * 1000);

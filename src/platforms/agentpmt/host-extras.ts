@@ -37,12 +37,10 @@ export function registerHostExtras(server: McpServer, ctx: Ctx, declarations: re
     }
     return json(uri.href, { read_only: ctx.config.readOnly, toolsets: sets });
   });
-  {
-    server.registerResource('wallet-status', 'agentpmt://wallet/status', { title: 'Wallet status', description: "The agent wallet's address, credits, today's spend and unresolved payments.", mimeType: 'application/json' }, async (uri) => {
-      const res = await execute(walletStatus, {}, { ...ctx, progress: async () => undefined });
-      return json(uri.href, res.structuredContent ?? {});
-    });
-  }
+  server.registerResource('wallet-status', 'agentpmt://wallet/status', { title: 'Wallet status', description: "The agent wallet's address, credits, today's spend and unresolved payments.", mimeType: 'application/json' }, async (uri) => {
+    const res = await execute(walletStatus, {}, { ...ctx, progress: async () => undefined });
+    return json(uri.href, res.structuredContent ?? {});
+  });
 
   server.registerPrompt(
     'use-marketplace-tool',

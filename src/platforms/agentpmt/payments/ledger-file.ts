@@ -38,6 +38,18 @@ interface Head {
 const GENESIS = 'agentpmt-ledger-v2';
 const hashOf = (prev: string, body: Body): string => createHash('sha256').update(`${prev}\n${canonicalize(body)}`).digest('hex');
 
+/** The inter-process lock every writer of a ledger file takes (a lock older than 10 s is a crashed holder's, taken over). */
+function lockLedger(file: string): Promise<() => Promise<void>> {
+  return lockfile.lock(file, {
+    realpath: false,
+    lockfilePath: `${file}.lock`,
+    stale: 10_000,
+    update: 2_000,
+    retries: { retries: 400, factor: 1.2, minTimeout: 1, maxTimeout: 40, randomize: true },
+    onCompromised: (err) => log.error('payment ledger lock was taken over (a stalled process?)', { error: err.message }),
+  });
+}
+
 /**
  * The embedded ledger: an append-only JSON-lines file in the state directory,
  * shared safely by any number of processes on one machine.
@@ -61,6 +73,7 @@ export class FileLedger implements LedgerStore {
   private legacy = false;
   private damage: LedgerProblem | undefined;
   private mutex: Promise<unknown> = Promise.resolve();
+  private dirReady = false;
 
   private constructor(readonly location: string) {
     this.headFile = `${location}.head`;
@@ -122,6 +135,7 @@ export class FileLedger implements LedgerStore {
         st = await fs.stat(this.location);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.dirReady = false; // the folder may be gone too: the next write recreates it
         if (head && head.count > 0) this.setDamage(`is missing, but ${head.count} record(s) were written to it (its head file ${this.headFile} remembers them): the payments made so far would be forgotten`);
         else if (this.seq > 0) this.setDamage(`disappeared while the server was running (it had ${this.seq} record(s))`);
         return;
@@ -262,15 +276,12 @@ export class FileLedger implements LedgerStore {
       const dir = path.dirname(this.location);
       let release: () => Promise<void>;
       try {
-        await ensurePrivateDir(dir);
-        release = await lockfile.lock(this.location, {
-          realpath: false,
-          lockfilePath: `${this.location}.lock`,
-          stale: 10_000,
-          update: 2_000,
-          retries: { retries: 400, factor: 1.2, minTimeout: 1, maxTimeout: 40, randomize: true },
-          onCompromised: (err) => log.error('payment ledger lock was taken over (a stalled process?)', { error: err.message }),
-        });
+        if (!this.dirReady) {
+          // Once per process: a recursive mkdir on every write is a thread-pool round trip for nothing.
+          await ensurePrivateDir(dir);
+          this.dirReady = true;
+        }
+        release = await lockLedger(this.location);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ELOCKED') throw new LedgerProblemError({ location: this.location, what: 'is locked by another process that has held it for too long', next_step: 'Retry in a few seconds; if it persists, check for a hung agentpmt-mcp process (a lock older than 10 s is taken over automatically).' });
@@ -381,7 +392,7 @@ export class FileLedger implements LedgerStore {
    */
   static async repair(file: string): Promise<RepairReport> {
     const ledger = new FileLedger(file);
-    const release = await lockfile.lock(file, { realpath: false, lockfilePath: `${file}.lock`, stale: 10_000, retries: { retries: 100, minTimeout: 5, maxTimeout: 100 } });
+    const release = await lockLedger(file);
     try {
       return await ledger.salvage();
     } finally {

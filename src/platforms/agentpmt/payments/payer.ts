@@ -36,6 +36,7 @@ export interface PaidOutcome {
 
 const SEND_ATTEMPTS = 3;
 const RECONCILE_ATTEMPTS = 7; // backoff 0.2 s … 12.8 s, about 25 s in all
+const SHUT_DOWN = 'the server shut down before the platform answered';
 /** Platform answers kept in the ledger for a repeated call; bigger ones are summarized by the payment alone. */
 const MAX_RECORDED_RESPONSE = 32 * 1024;
 
@@ -51,11 +52,17 @@ export async function usableLedger(ctx: Pick<RuntimeContext, 'payments'>): Promi
     store = await ctx.payments.ledger();
   } catch (err) {
     if (err instanceof ToolFailureError) throw err;
-    throw ledgerFailure(err instanceof LedgerProblemError ? err.problem : { location: ctx.payments.ledgerLocation, what: (err as Error).message, next_step: 'Run agentpmt-mcp doctor to check the ledger settings.' });
+    throw ledgerFailure(openProblem(ctx, err));
   }
   const problem = await store.problem();
   if (problem) throw ledgerFailure(problem);
   return store;
+}
+
+/** Why the ledger could not even be opened (a database down, say). */
+function openProblem(ctx: Pick<RuntimeContext, 'payments'>, err: unknown): LedgerProblem {
+  if (err instanceof LedgerProblemError) return err.problem;
+  return { location: ctx.payments.ledgerLocation, what: `cannot be opened: ${(err as Error).message}`, next_step: 'Run agentpmt-mcp doctor to check the ledger settings.' };
 }
 
 export function ledgerFailure(p: LedgerProblem): ToolFailureError {
@@ -100,6 +107,11 @@ function inProgressFailure(e: PaymentEntry): ToolFailureError {
   });
 }
 
+/** A reservation whose process stopped before signing: nothing was sent, so its amount is given back. */
+function releaseUnsigned(store: LedgerStore, e: PaymentEntry): Promise<PaymentEntry> {
+  return store.update(e.id, { status: 'failed', failure_reason: 'released: reserved but never signed (the process stopped first); nothing was sent' });
+}
+
 function replayOf(e: PaymentEntry): PaidOutcome {
   const json = e.response ?? {};
   return { res: { status: 200, headers: {}, contentType: 'application/json', kind: 'json', json, text: JSON.stringify(json) }, payment: e, replayed: true };
@@ -128,7 +140,7 @@ async function payOnce(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome
   for (const earlier of prior.filter(isUnresolved)) {
     if (inFlight(earlier)) throw inProgressFailure(earlier);
     if (!earlier.envelope) {
-      await store.update(earlier.id, { status: 'failed', failure_reason: 'released: reserved but never signed (the process stopped first); nothing was sent' });
+      await releaseUnsigned(store, earlier);
       continue;
     }
     const outcome = await deliver(earlier, ctx);
@@ -266,7 +278,7 @@ export async function deliver(entry: PaymentEntry, ctx: Pick<RuntimeContext, 'ht
         last = await ctx.http.request({ origin: url.origin, method: 'POST', path: url.pathname + url.search, body: entry.body, headers: { 'x-payment': entry.envelope ?? '' }, idempotent: false, signal: stop });
       } catch (err) {
         if (!(err instanceof ToolFailureError)) throw err;
-        lastProblem = stop.aborted ? 'the server shut down before the platform answered' : err.failure.message;
+        lastProblem = stop.aborted ? SHUT_DOWN : err.failure.message;
         log.warn('payment outcome unknown; resending the same envelope', { payment: entry.id, attempt: attempts, code: err.failure.code });
         await sleep(200 * 2 ** i, stop).catch(() => undefined);
         continue;
@@ -285,7 +297,7 @@ export async function deliver(entry: PaymentEntry, ctx: Pick<RuntimeContext, 'ht
       const payment = await store.update(entry.id, { status: 'failed', attempts, failure_reason: `${failure.code}: ${failure.message}` });
       return { res: last, payment };
     }
-    if (stop.aborted) lastProblem = 'the server shut down before the platform answered';
+    if (stop.aborted) lastProblem = SHUT_DOWN;
     const payment = await store.update(entry.id, { status: 'unknown', attempts, failure_reason: lastProblem });
     return { ...(last ? { res: last } : {}), payment };
   } finally {
@@ -307,7 +319,7 @@ export async function reconcilePayments(ctx: Pick<RuntimeContext, 'http' | 'paym
       if (inFlight(e)) continue;
       log.info('reconciling an unresolved payment', { payment: e.id, status: e.status });
       if (!e.envelope) {
-        out.push(await store.update(e.id, { status: 'failed', failure_reason: 'released: reserved but never signed (the process stopped first); nothing was sent' }));
+        out.push(await releaseUnsigned(store, e));
         continue;
       }
       // No caller is waiting here, so be patient: a platform still finishing the first delivery answers 409 for a while.
@@ -361,10 +373,10 @@ export function unsettledFailure(p: PaymentEntry, res: HttpResponse | undefined)
 export async function readLedger(ctx: Pick<RuntimeContext, 'payments'>, now: Date = new Date()): Promise<{ entries: PaymentEntry[]; committed: Record<Currency, bigint>; problem?: LedgerProblem }> {
   try {
     const store = await ctx.payments.ledger();
-    const [problem, entries] = [await store.problem(), await store.list()];
+    const problem = await store.problem();
+    const entries = await store.list();
     return { entries, committed: committedOn(entries, now), ...(problem ? { problem } : {}) };
   } catch (err) {
-    const problem = err instanceof LedgerProblemError ? err.problem : { location: ctx.payments.ledgerLocation, what: `cannot be opened: ${(err as Error).message}`, next_step: 'Run agentpmt-mcp doctor to check the ledger settings.' };
-    return { entries: [], committed: { USD: 0n, EUR: 0n }, problem };
+    return { entries: [], committed: { USD: 0n, EUR: 0n }, problem: openProblem(ctx, err) };
   }
 }
