@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { ConfigError, loadConfig, SETTINGS, type Config, type SettingName } from './config.js';
 import { accountBearerToken } from './platforms/agentpmt/auth.js';
 import { ToolFailureError } from './core/errors.js';
-import { selectTools } from './platforms/agentpmt/toolsets.js';
+import { servedPlatforms } from './assembly.js';
 import { VERSION } from './version.js';
 
 /**
@@ -191,9 +191,11 @@ function checkConfig(report: Report, flags: Partial<Record<SettingName, string>>
   for (let round = 0; round < 40; round++) {
     try {
       const config = loadConfig(f, e);
-      const tools = selectTools(config);
+      const served = servedPlatforms(config);
+      const tools = served.reduce((n, s) => n + s.tools.length, 0);
       if (invalid.size === 0) {
-        report.line('✓', `configuration: every setting is valid (${tools.length} tools enabled${config.readOnly ? ', read-only' : ''})`);
+        const platforms = served.length > 1 ? ` across ${served.map((s) => s.platform.title).join(', ')}` : '';
+        report.line('✓', `configuration: every setting is valid (${tools} tools enabled${platforms}${config.readOnly ? ', read-only' : ''})`);
       }
       return { config, invalid };
     } catch (err) {
@@ -554,6 +556,18 @@ export async function runDoctor(
     await guard('account', () => checkCredentials(report, config, agent, timeoutMs, api?.reachable ?? false, !invalid.has('apiUrl')));
   } finally {
     await agent.close().catch(() => undefined);
+  }
+  // The other platforms' own checks (AgentPMT's are the ones above).
+  const served = (() => {
+    try {
+      return servedPlatforms(config);
+    } catch {
+      return [];
+    }
+  })();
+  for (const { platform } of served) {
+    if (!platform.doctor) continue;
+    await guard(platform.title, async () => (await platform.doctor!()).run(config, report));
   }
 
   report.plain('');
