@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
-import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
+import type { CallScope, ExtraTool, Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
 import type { RuntimeContext, PaymentServices } from './context.js';
 import { execute, requestFor } from './executor.js';
@@ -96,19 +96,23 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
     session() {
       // The platform's connection instance id belongs to one client session.
       const instance: RuntimeContext['instance'] = {};
+      let pinned: ExtraTool[] | undefined;
       return {
         call: (tool, args, scope) => execute(tool as AnyTool, args, { ...shared, instance, ...scope }),
-        registerExtras(server, wrap) {
-          registerHostExtras(server, { ...shared, instance }, selected, catalog);
-          if (config.readOnly) return;
-          for (const pin of shared.pins ?? []) {
-            server.registerTool(
-              pin.name,
-              { title: pin.title, description: pin.description, inputSchema: pin.input as never, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } },
-              wrap((a, scope) => execute(marketplaceInvoke, { product: pin.product, action: pin.action, parameters: a, payment: 'credits' }, { ...shared, instance, ...scope })) as never,
-            );
-          }
-        },
+        registerExtras: (server) => registerHostExtras(server, { ...shared, instance }, selected, catalog),
+        // Built once per session: the server compiles each tool's schema once per object.
+        extraTools: () =>
+          (pinned ??= config.readOnly
+            ? []
+            : (shared.pins ?? []).map((pin) => ({
+                name: pin.name,
+                title: pin.title,
+                description: pin.description,
+                annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+                input: pin.input,
+                jsonSchema: pin.jsonSchema,
+                run: (a: Record<string, unknown>, scope: CallScope) => execute(marketplaceInvoke, { product: pin.product, action: pin.action, parameters: a, payment: 'credits' }, { ...shared, instance, ...scope }),
+              }))),
       };
     },
     stopWork: () => stopping.abort(),
