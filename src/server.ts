@@ -33,7 +33,7 @@ export type Runtime = SharedRuntime & {
 
 /** What every session of this process shares: settings and each served platform's runtime (pools, wallet, ledger, caches). */
 export function createSharedRuntime(config: Config): Runtime {
-  const platforms = servedPlatforms(config).map(({ platform, tools }) => ({ id: platform.id, title: platform.title, instructions: platform.instructions, runtime: platform.createRuntime(config, tools) }));
+  const platforms = servedPlatforms(config).map(({ platform, tools }) => ({ id: platform.id, title: platform.title, instructions: platform.instructions(tools, config), runtime: platform.createRuntime(config, tools) }));
   return {
     config,
     platforms,
@@ -45,7 +45,7 @@ export function createSharedRuntime(config: Config): Runtime {
 }
 
 function instructionsOf(shared: SharedRuntime): string {
-  return [...shared.platforms.map((p) => p.instructions), 'Every error result has a "Next step" line: follow it.'].join(' ');
+  return [...shared.platforms.map((p) => p.instructions), 'Every result has a one-line summary, and a "next" list of the calls that make sense now; every error has a "Next step": follow them.'].join(' ');
 }
 
 interface Compiled {
@@ -56,6 +56,35 @@ interface Compiled {
 }
 
 const compiled = new WeakMap<object, Compiled>();
+
+/**
+ * Every tool answers in one shape (core/results.ts): a one-line summary, the calls that
+ * make sense next, and the data. Declared once, shared by every tool.
+ */
+export const RESULT_SCHEMA: NonNullable<Tool['outputSchema']> = {
+  type: 'object',
+  // `next` (the calls that make sense now) is described once, in the instructions: ~6 tokens a tool saved.
+  properties: { summary: { type: 'string' } },
+  required: ['summary'],
+};
+
+type Annotations = NonNullable<Tool['annotations']>;
+
+/**
+ * Only the hints that differ from MCP's defaults (readOnly false, destructive true,
+ * idempotent false, openWorld true) travel: the defaults cost ~20 tokens a tool. A
+ * read-only tool's destructive and idempotent hints mean nothing (the spec says so).
+ */
+function essentialHints(a: Omit<Annotations, 'title'>): Annotations | undefined {
+  const out: Annotations = {};
+  if (a.readOnlyHint === true) out.readOnlyHint = true;
+  else {
+    if (a.destructiveHint === false) out.destructiveHint = false;
+    if (a.idempotentHint === true) out.idempotentHint = true;
+  }
+  if (a.openWorldHint === false) out.openWorldHint = false;
+  return Object.keys(out).length ? out : undefined;
+}
 
 /**
  * The SDK converts every zod schema to JSON Schema on each tools/list and emits
@@ -70,7 +99,8 @@ function compile(tool: ToolSurface | ExtraTool): Compiled {
     const inputSchema = ('jsonSchema' in tool && tool.jsonSchema ? portableJsonSchema(tool.jsonSchema) : portableInputSchema(schema)) as Tool['inputSchema'];
     const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
     // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
-    c = { listing: { name: tool.name, title: tool.title, description: tool.description, inputSchema, annotations: tool.annotations }, schema, known };
+    const annotations = essentialHints(tool.annotations);
+    c = { listing: { name: tool.name, title: tool.title, description: tool.description, inputSchema, outputSchema: RESULT_SCHEMA, ...(annotations ? { annotations } : {}) }, schema, known };
     compiled.set(tool, c);
   }
   return c;

@@ -9,9 +9,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig, secretValues } from '../src/config.js';
 import { log } from '../src/core/log.js';
-import { createMcpServer, createSharedRuntime } from '../src/server.js';
+import { createMcpServer, createSharedRuntime, RESULT_SCHEMA } from '../src/server.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { serveHttp, type RunningHttpServer } from '../src/transports/http.js';
 import { startSandbox, variantsForRun, type Sandbox, type SandboxOptions, type SandboxVariant } from '../src/platforms/agentpmt/sandbox/index.js';
+
+const validResult = new Ajv2020({ strict: false }).compile(RESULT_SCHEMA);
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -121,6 +124,8 @@ export async function call(client: Client, name: string, args: Record<string, un
   const res = (await client.callTool({ name, arguments: args })) as CallToolResult;
   const text = res.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
   captured.push(text, JSON.stringify(res.structuredContent ?? {}));
+  // Every successful result of every e2e suite fits the output schema the tool declares.
+  if (!res.isError && !validResult(res.structuredContent)) throw new Error(`${name}: result does not match its outputSchema: ${JSON.stringify(validResult.errors)}`);
   return { ...res, text, data: (res.structuredContent ?? {}) as Record<string, unknown> };
 }
 

@@ -4,7 +4,10 @@
  */
 export interface ToolFailure {
   status?: number;
+  /** One vocabulary across platforms: snake_case. */
   code: string;
+  /** The platform's own code when it differs from `code` (INSUFFICIENT_CREDITS → insufficient_credits). */
+  platform_code?: string;
   message: string;
   help_url?: string;
   next_step: string;
@@ -108,9 +111,17 @@ function parseEnvelope(status: number, body: unknown, retryAfterHeader: number |
   };
 }
 
+/** Which tool met the error: the next step depends on it (which listing holds the ids, which credit pool was short). */
+export interface FailureContext {
+  tool: string;
+}
+
 /** What a platform adds to the generic next steps: its own error codes, and statuses where it knows better (which setting, which tool). */
 export interface NextSteps {
+  /** Keyed by the snake_case code. */
   byCode?: Readonly<Record<string, string>>;
+  /** Asked first: a next step that depends on the tool as well as the error. */
+  contextual?(failure: Omit<ToolFailure, 'next_step'>, context: FailureContext): string | undefined;
   byStatus?: Readonly<Partial<Record<number, string>>>;
   /** For 5xx without a Retry-After (e.g. "check platform_health"). */
   serverError?: string;
@@ -151,10 +162,21 @@ function genericNextStep(status: number | undefined, retryAfter: number | undefi
  * platform's own next steps.
  */
 export function createErrorNormalizer(steps: NextSteps) {
-  const nextStepFor = (status: number | undefined, code: string, retryAfter?: number): string => steps.byCode?.[code] ?? genericNextStep(status, retryAfter, steps);
-  const normalize = (status: number, body: unknown, retryAfterHeader?: number): ToolFailure => {
-    const f = parseEnvelope(status, body, retryAfterHeader, (c) => steps.byCode?.[c] !== undefined);
-    return { ...f, next_step: nextStepFor(status, f.code, f.retry_after_seconds) };
+  const nextStepFor = (status: number | undefined, code: string, retryAfter?: number): string => steps.byCode?.[snakeCode(code)] ?? genericNextStep(status, retryAfter, steps);
+  const normalize = (status: number, body: unknown, retryAfterHeader?: number, context?: FailureContext): ToolFailure => {
+    const parsed = parseEnvelope(status, body, retryAfterHeader, (c) => steps.byCode?.[snakeCode(c)] !== undefined);
+    const code = snakeCode(parsed.code);
+    const f = { ...parsed, code, ...(code !== parsed.code ? { platform_code: parsed.code } : {}) };
+    return { ...f, next_step: (context && steps.contextual?.(f, context)) ?? nextStepFor(status, code, f.retry_after_seconds) };
   };
   return { normalize, nextStepFor };
+}
+
+/** INSUFFICIENT_CREDITS, Nonce-Invalid and insufficient_credits all become insufficient_credits. */
+export function snakeCode(code: string): string {
+  return code
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase() || 'error';
 }

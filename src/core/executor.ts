@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { fail, ToolFailureError, type ToolFailure } from './errors.js';
+import { fail, ToolFailureError, type FailureContext, type ToolFailure } from './errors.js';
 import type { HttpRequest, HttpResponse } from './http-client.js';
 import { errorResult, okResult } from './results.js';
 import { log } from './log.js';
@@ -45,8 +45,8 @@ export interface PlatformSeams<Ctx, D extends EndpointSpec> {
   origin(name: string, ctx: Ctx): string;
   /** Sends one request through the declaration's auth scheme and the one HTTP client: the only way out to the platform. */
   send(decl: D, req: HttpRequest, call: { args: Args; body: Args | undefined }, ctx: Ctx): Promise<HttpResponse>;
-  /** The platform's error answers in the one error model. */
-  normalizeError(status: number, body: unknown, retryAfterSeconds?: number): ToolFailure;
+  /** The platform's error answers in the one error model; the tool decides the next step too. */
+  normalizeError(status: number, body: unknown, retryAfterSeconds: number | undefined, context: FailureContext): ToolFailure;
   /** Whether a POST carries a JSON body even when no argument is left for it (signed requests hash one). */
   alwaysBody?(decl: D): boolean;
   /** Adds platform data to the default result of a one-request tool. */
@@ -94,7 +94,7 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
           ? { data: res.json }
           : { content_type: res.contentType, body: res.text };
     seams.enrich?.(structured, decl, ctx);
-    return okResult(structured, `${decl.title}: HTTP ${res.status}.`);
+    return okResult(structured, `${decl.title}: ${describeData(structured)}.`);
   }
 
   /**
@@ -129,7 +129,7 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
     const res = await seams.send(decl, req, { args, body }, ctx);
     log.debug('platform request', { tool: decl.name, status: res.status, ms: Date.now() - started });
     if (res.status >= 400 && !decl.acceptStatus?.includes(res.status)) {
-      throw new ToolFailureError(seams.normalizeError(res.status, res.json ?? res.text, res.retryAfterSeconds));
+      throw new ToolFailureError(seams.normalizeError(res.status, res.json ?? res.text, res.retryAfterSeconds, { tool: decl.name }));
     }
     return res;
   }
@@ -150,6 +150,29 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
   }
 
   return { requestFor, execute };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A one-line account of a platform answer for tools without a presenter of their own:
+ * how many items a listing holds and its first few plain values, so the summary says
+ * something ("3 items, total 12") rather than "HTTP 200".
+ */
+export function describeData(structured: Record<string, unknown>): string {
+  const payload = isRecord(structured.data) ? structured.data : structured;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(payload)) {
+    if (Array.isArray(v)) parts.push(`${v.length} ${k}`);
+    if (parts.length >= 1) break;
+  }
+  for (const [k, v] of Object.entries(payload)) {
+    if (parts.length >= 5) break;
+    if (k === 'success' || v === null || v === undefined) continue;
+    if (typeof v === 'number' || typeof v === 'boolean') parts.push(`${k} ${String(v)}`);
+    else if (typeof v === 'string' && v.length <= 60 && !/\n/.test(v)) parts.push(`${k} ${v}`);
+  }
+  return parts.length ? parts.join(', ') : 'done';
 }
 
 /** Runs `fn`, turning any failure into the single error model; nothing unexpected (no stack) reaches the model. */

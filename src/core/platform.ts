@@ -111,8 +111,12 @@ export interface Platform<C> {
   configured(config: C): boolean;
   /** What to set to serve it, for error messages ("set AGENTRUNTIME_TOKEN"). */
   howToEnable: string;
-  /** One or two sentences for the server's instructions. */
-  instructions: string;
+  /**
+   * The platform's part of the server instructions, for the tools this run serves: what
+   * it is, the simplest path for each job, facts every tool shares (said once here, not
+   * in each description), and which toolsets are off and how to turn them on.
+   */
+  instructions(served: readonly ToolSurface[], config: C): string;
   toolsets: { known: readonly string[]; defaults: readonly string[] };
   catalog: readonly ToolSurface[];
   createRuntime(config: C, tools: readonly ToolSurface[]): PlatformRuntime;

@@ -51,20 +51,52 @@ export function trimToBudget(value: unknown, budget: number): { value: unknown; 
   return { value: out, trimmed };
 }
 
-export function okResult(structured: Record<string, unknown>, summary: string): CallToolResult {
+/** A call that makes sense after this result: hosts that show only structured content still see it. */
+export interface NextCall {
+  tool: string;
+  /** Arguments known already (ids from this result). */
+  arguments?: Record<string, unknown>;
+  why: string;
+}
+
+/** Past this the text carries a trimmed copy of the data: the whole of it is in structuredContent. */
+const TEXT_DATA_CHARS = 4_000;
+
+/** Nulls say nothing to a model and cost tokens: objects drop them (arrays keep their positions). */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  return out;
+}
+
+export const renderNext = (next: readonly NextCall[]): string =>
+  next.map((n) => `Next: ${n.tool}${n.arguments && Object.keys(n.arguments).length ? ` ${JSON.stringify(n.arguments)}` : ''} — ${n.why}`).join('\n');
+
+/**
+ * The one result shape: `summary` (one line with real content), `next` (calls that make
+ * sense now) and the data, in structuredContent and, for hosts that read only text, in
+ * the text too (the data trimmed when large: the whole of it stays in structuredContent).
+ */
+export function okResult(data: Record<string, unknown>, summary: string, next: readonly NextCall[] = []): CallToolResult {
+  const cleanSummary = log.scrub(summary);
+  const { summary: platformSummary, ...rest } = dropNulls(data) as Record<string, unknown>;
+  const body = platformSummary === undefined ? rest : { platform_summary: platformSummary, ...rest };
   // One serialization on the common path: scrub it, and only trim when it is over budget.
-  const raw = JSON.stringify(structured);
+  const raw = JSON.stringify(body);
   const json = log.scrub(raw);
-  let safe = json === raw ? structured : (JSON.parse(json) as Record<string, unknown>);
-  let text = json;
+  let safe = json === raw ? body : (JSON.parse(json) as Record<string, unknown>);
   if (json.length > MAX_TEXT_CHARS - 500) {
     const { value } = trimToBudget(safe, MAX_TEXT_CHARS - 500);
     safe = { ...(value as Record<string, unknown>), _truncated: 'This result was too large and was shortened. Ask for a smaller page, a lower limit or fewer fields to see the rest.' };
-    text = JSON.stringify(safe);
   }
+  const safeNext = next.length ? (JSON.parse(log.scrub(JSON.stringify(next))) as NextCall[]) : [];
+  let text = JSON.stringify(safe);
+  if (text.length > TEXT_DATA_CHARS) text = `${JSON.stringify(trimToBudget(safe, TEXT_DATA_CHARS).value)}\n(Shortened here; structuredContent has all of it.)`;
   return {
-    content: [{ type: 'text', text: truncate(`${log.scrub(summary)}\n${text}`) }],
-    structuredContent: safe,
+    content: [{ type: 'text', text: truncate([cleanSummary, ...(safeNext.length ? [renderNext(safeNext)] : []), text].join('\n')) }],
+    structuredContent: { summary: cleanSummary, ...(safeNext.length ? { next: safeNext } : {}), ...safe },
   };
 }
 
@@ -76,6 +108,7 @@ export function errorResult(failure: ToolFailure): CallToolResult {
   return {
     isError: true,
     content: [{ type: 'text', text: truncate(log.scrub(lines.join('\n'))) }],
-    structuredContent: scrubStructured({ error: failure }),
+    // The same shape as every result (a summary first): clients check errors against the output schema too.
+    structuredContent: scrubStructured({ summary: head, error: failure }),
   };
 }

@@ -32,6 +32,12 @@ function portable(node: unknown): unknown {
     if (out.maximum === undefined) out.maximum = integer ? out.exclusiveMaximum - 1 : out.exclusiveMaximum;
     delete out.exclusiveMaximum;
   }
+  // Bounds that say nothing (zod's safe-integer range) or little (a 200-character cap on an id)
+  // cost tokens in every listing; zod still enforces them.
+  if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
+  if (out.maximum === Number.MAX_SAFE_INTEGER) delete out.maximum;
+  if (typeof out.maxLength === 'number' && out.maxLength >= 200) delete out.maxLength;
+  if (out.minLength === 1) delete out.minLength;
   if (typeof out.pattern === 'string' && (out.format !== undefined || out.pattern.length > MAX_PATTERN_CHARS)) delete out.pattern;
   // Gemini knows only date-time among string formats: the others move into the description.
   if (typeof out.format === 'string' && !(out.type === 'string' && out.format === 'date-time')) {

@@ -104,7 +104,7 @@ describe('actions that fail the way real vendors do', () => {
       const before = sandbox.walletBalance(vectors.address);
       const broken = await call(conn.client, 'marketplace_invoke', { product: 'sandbox-flaky', action: 'vendor-error', parameters: {} });
       expect(broken.isError).toBe(true);
-      expect(errorOf(broken).code).toBe('VENDOR_ERROR');
+      expect(errorOf(broken)).toMatchObject({ code: 'vendor_error', platform_code: 'VENDOR_ERROR' });
       expect(sandbox.walletBalance(vectors.address)).toBe(before);
       const slow = await call(conn.client, 'marketplace_invoke', { product: 'sandbox-flaky', action: 'slow', parameters: { seconds: 2 } });
       expect(slow.isError).toBe(true);

@@ -117,7 +117,7 @@ describe.each(SANDBOX_VARIANTS.map((v): [string, SandboxVariant] => [v.name, v])
   it.each([
     ['accept', { action: 'accept', content: { approve: true } }, undefined],
     ['decline', { action: 'decline' }, 'payment_declined'],
-    ['cancel', { action: 'cancel' }, 'payment_cancelled'],
+    ['cancel', { action: 'cancel' }, 'quote'],
   ] as const)('elicitation: the user answers %s', async (_n, answer, code) => {
     const env = walletEnv(sandbox, { AGENTPMT_APPROVAL_THRESHOLD_USD: '0' });
     const asked: string[] = [];
@@ -134,7 +134,13 @@ describe.each(SANDBOX_VARIANTS.map((v): [string, SandboxVariant] => [v.name, v])
       const r = await call(conn.client, 'marketplace_invoke', { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: { message: `elicit-${_n}` }, payment: 'x402' });
       expect(asked.length).toBe(1);
       expect(asked[0]).toMatch(/0\.01 USD.*USDC.*Base/);
-      if (code) {
+      if (code === 'quote') {
+        // A cancelled prompt (headless hosts cancel them all) falls back to the quote path: nothing paid, a quote to confirm.
+        expect(r.isError, r.text).toBeFalsy();
+        expect(r.data).toMatchObject({ approval_required: true, approval_prompt: 'cancelled' });
+        expect((r.data.next as { tool: string; arguments: { quote_id: string } }[])[0]).toMatchObject({ tool: 'marketplace_invoke', arguments: { quote_id: r.data.quote_id } });
+        expect(paidRequests(sandbox)).toBe(before);
+      } else if (code) {
         expect(errorOf(r).code).toBe(code);
         expect(paidRequests(sandbox)).toBe(before);
       } else {

@@ -27,7 +27,11 @@ describe.each<TransportKind>(['stdio', 'http'])('every tool over %s against the 
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');
       expect(t.description!.length).toBeGreaterThan(40);
-      expect(t.annotations?.readOnlyHint).toBeTypeOf('boolean');
+      // Only hints that differ from MCP's defaults travel: each tool's must mean what its declaration says.
+      const decl = catalog.find((d) => d.name === t.name)!;
+      expect(t.annotations?.readOnlyHint ?? false).toBe(decl.annotations.readOnlyHint === true);
+      if (decl.annotations.readOnlyHint !== true) expect(t.annotations?.destructiveHint ?? true).toBe(decl.annotations.destructiveHint !== false);
+      expect(t.outputSchema).toBeDefined();
       expect(t.name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
       for (const [, prop] of Object.entries((t.inputSchema.properties ?? {}) as Record<string, { description?: string }>)) {
         expect(prop.description, `${t.name} field without description`).toBeTruthy();

@@ -69,10 +69,10 @@ describe('error model', () => {
       code: 'workflow_not_on_budget',
       details: { workflow_request_id: 'r1' },
     });
-    expect(normalizePlatformError(404, { success: false, error: 'Unknown product', code: 'TOOL_NOT_FOUND' })).toMatchObject({ code: 'TOOL_NOT_FOUND', message: 'Unknown product' });
+    expect(normalizePlatformError(404, { success: false, error: 'Unknown product', code: 'TOOL_NOT_FOUND' })).toMatchObject({ code: 'tool_not_found', platform_code: 'TOOL_NOT_FOUND', message: 'Unknown product' });
     expect(
       normalizePlatformError(429, { error: 'Too Many Requests', message: 'slow down', error_code: 'RATE_LIMITED', help_url: 'https://h', rate_limit: { retry_after_seconds: 42 } }),
-    ).toMatchObject({ code: 'RATE_LIMITED', help_url: 'https://h', retry_after_seconds: 42, next_step: expect.stringContaining('42') });
+    ).toMatchObject({ code: 'rate_limited', platform_code: 'RATE_LIMITED', help_url: 'https://h', retry_after_seconds: 42, next_step: expect.stringContaining('42') });
     expect(normalizePlatformError(401, { detail: 'Invalid token' })).toMatchObject({ code: 'unauthorized', message: 'Invalid token' });
     expect(normalizePlatformError(502, '<html>bad gateway</html>')).toMatchObject({ code: 'bad_gateway' });
   });
@@ -109,8 +109,12 @@ describe('bounded results', () => {
     expect(JSON.stringify(r.structuredContent).length).toBeLessThan(21_000);
     expect(r.structuredContent?._truncated).toBeTruthy();
     expect(r.structuredContent?.small).toBe(1);
-    const small = okResult({ a: 1 }, 'small');
-    expect(small.structuredContent).toEqual({ a: 1 });
+    // One shape: the summary first, nulls dropped, the data beside it; `next` when there is one.
+    const small = okResult({ a: 1, b: null }, 'small');
+    expect(small.structuredContent).toEqual({ summary: 'small', a: 1 });
+    const withNext = okResult({ id: 'r1' }, 'started', [{ tool: 'status', arguments: { id: 'r1' }, why: 'to follow it' }]);
+    expect(withNext.structuredContent).toEqual({ summary: 'started', next: [{ tool: 'status', arguments: { id: 'r1' }, why: 'to follow it' }], id: 'r1' });
+    expect(withNext.content[0]).toMatchObject({ text: expect.stringContaining('Next: status {"id":"r1"} — to follow it') });
   });
 });
 

@@ -114,3 +114,24 @@ describe('tool schemas travel to every host', () => {
     expect(openAiStrictOk({ name: 'x', inputSchema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false } } as Tool)).toBe(true);
   });
 });
+
+describe('what the default listing costs', () => {
+  it('AgentPMT default tools/list stays within 5,000 tokens (JSON characters / 4), output schemas included', async () => {
+    const config = loadConfig({}, { AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-portability') });
+    const shared = createSharedRuntime(config);
+    const server = createMcpServer(shared);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'budget', version: '1.0.0' });
+    await Promise.all([server.connect(a), client.connect(b)]);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.every((t) => t.outputSchema !== undefined)).toBe(true);
+      const tokens = Math.round(JSON.stringify(tools).length / 4);
+      process.stderr.write(`default tools/list: ${tools.length} tools, ${tokens} tokens\n`);
+      expect(tokens).toBeLessThanOrEqual(5_000);
+    } finally {
+      await client.close();
+      await shared.close();
+    }
+  });
+});

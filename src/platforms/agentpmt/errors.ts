@@ -19,11 +19,38 @@ const BY_CODE: Record<string, string> = {
   claim_mismatch: 'Another worker holds the claim on this occurrence (your claim_token is stale). Do not advance it; move on to other work.',
 };
 
+/** Where the ids a tool takes come from: the next step after a 404 names that listing. */
+const ID_SOURCES: ReadonlyArray<[RegExp, string]> = [
+  [/^jobs_/, 'No such job or reservation. List jobs with jobs_list and use a job_id from there (a reservation id comes from jobs_reserve).'],
+  [/^workflow_run_(status|cancel|wait)$/, 'No run with this id. Use the run_id that workflow_run_trigger or workflow_run returned.'],
+  [/^(workflow_run_trigger|workflow_run|workflow_session_start|embed_workflow)$/, 'No workflow with this id. Find the workflow and its id with workflows_list.'],
+  [/^workflow_session/, 'No such workflow session. List the open ones with workflow_sessions_active.'],
+  [/^account_products_purchase$/, 'Unknown product or action. Take product_id and the action name from account_products_list.'],
+  [/^marketplace_/, 'Unknown product or action. Search with marketplace_search and use the product and action slugs from its result.'],
+  [/^schedules_/, 'No such schedule occurrence. List what is due with schedules_due.'],
+];
+
+/** Tools that spend the account's credits, and tools that spend the agent wallet's own. */
+const ACCOUNT_POOL = /^(account_|workflow_run)/;
+const WALLET_POOL = /^(marketplace_invoke|credits_balance|wallet_|jobs_|workflow_session)/;
+
 export const { normalize: normalizePlatformError, nextStepFor } = createErrorNormalizer({
   byCode: BY_CODE,
+  contextual(f, { tool }) {
+    if (BY_CODE[f.code]) return undefined;
+    if (f.status === 402 || f.code === 'insufficient_credits') {
+      if (WALLET_POOL.test(tool)) {
+        return "The agent wallet's own credits are short (its pool, not the account's). Check credits_balance; then pay this call with payment \"x402\" (within the spend policy) or buy wallet credits with credits_purchase.";
+      }
+      if (ACCOUNT_POOL.test(tool)) return "The account's credits are short (the account pool, not the agent wallet's). Check account_credits_balance and ask the user to add credits in the AgentPMT dashboard.";
+    }
+    if (f.status === 404) return ID_SOURCES.find(([re]) => re.test(tool))?.[1];
+    if (f.status === 409 && tool === 'jobs_reserve') return 'The job is already reserved or done. Pick another job from jobs_list.';
+    return undefined;
+  },
   byStatus: {
     401: 'The platform did not accept the credentials. Check AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY) in the server settings; the model cannot fix this itself.',
-    402: 'Not enough credits. Check the balance with account_credits_balance and ask the user to add credits, or pick a cheaper action.',
+    402: 'Not enough credits. Check the balance of the pool this tool uses (account_credits_balance for account tools, credits_balance for wallet tools), or pick a cheaper action.',
     403: 'This account is not allowed to do this. Ask the account owner to grant access in the dashboard.',
     404: 'The id was not found. List what exists first (account_products_list, workflow_run_trigger output) and use an id from there.',
   },

@@ -17,7 +17,8 @@ import { AGENTPMT_SETTINGS } from './settings.js';
 import { accountProductsList } from './tools/account.js';
 import { marketplaceInvoke, marketplaceList } from './tools/external.js';
 import { catalog } from './tools/index.js';
-import type { AnyTool } from './tools/types.js';
+import type { AnyTool, Toolset } from './tools/types.js';
+import { SCHEDULES_PROTOCOL } from './tools/schedules.js';
 import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 import { WalletManager } from './wallet/manager.js';
 import { SessionNonces } from './wallet/session.js';
@@ -123,6 +124,43 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   };
 }
 
+/** What each toolset is for, in the instructions' list of what is on and off. */
+const TOOLSET_PURPOSE: Record<Toolset, string> = {
+  account: "the account's credits and purchases",
+  marketplace: 'find and call marketplace tools',
+  payments: 'the payment ledger, buying wallet credits',
+  wallet: 'the agent wallet',
+  workflows: 'workflow runs and sessions',
+  schedules: 'BYO-agent schedules you work on',
+  jobs: 'jobs that earn wallet credits',
+  embed: 'website embed snippets',
+  platform: 'platform health',
+};
+
+function instructions(served: readonly ToolSurface[], config: Config): string {
+  const on = new Set(served.map((t) => t.toolset));
+  const has = (name: string) => served.some((t) => t.name === name);
+  const paths = [
+    has('workflow_run') ? 'run a workflow → workflow_run (waits with progress; workflow_run_wait keeps waiting)' : undefined,
+    has('marketplace_invoke') ? 'use a marketplace tool → marketplace_search → marketplace_describe → marketplace_invoke' : undefined,
+  ].filter(Boolean);
+  const off = TOOLSETS.filter((t) => !on.has(t));
+  return [
+    'agentpmt-mcp connects you to the AgentPMT platform: the marketplace, the account (credits, tool purchases), workflow runs, embeds, platform status, and an agent wallet of its own.',
+    paths.length ? `Simplest paths: ${paths.join('; ')}.` : '',
+    'Tools cost nothing unless their description says they pay or spend credits.',
+    'Two separate credit pools: "Account tool." marks tools that use the AgentPMT account (its token and its credits: account_credits_balance); they need AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY), and if one returns missing_credential, tell the user which setting to add instead of retrying. "Wallet tool." marks tools that use the agent wallet (its own credits: credits_balance, wallet_status), signed automatically; the key never leaves the server and no account token is needed.',
+    on.has('schedules') ? SCHEDULES_PROTOCOL : '',
+    off.length
+      ? `Toolsets off in this server: ${off.map((t) => `${t} (${TOOLSET_PURPOSE[t]})`).join(', ')}; the user turns them on with AGENTPMT_TOOLSETS${config.readOnly ? ', and read-only mode hides every tool that changes something' : ''}.`
+      : config.readOnly
+        ? 'Read-only mode: tools that change something are hidden.'
+        : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 export const agentpmt: Platform<Config> = {
   id: 'agentpmt',
   title: 'AgentPMT',
@@ -130,11 +168,7 @@ export const agentpmt: Platform<Config> = {
   // Public and wallet tools work with no account at all.
   configured: () => true,
   howToEnable: 'nothing (AgentPMT is always available; set AGENTPMT_BEARER_TOKEN for the account tools)',
-  instructions: [
-    'agentpmt-mcp connects you to the AgentPMT platform: the account (credits, tool purchases), workflow runs, embeds and platform status.',
-    'Tools that need the account token say so; if one returns missing_credential, tell the user which setting to add instead of retrying.',
-    'Workflow runs are asynchronous: workflow_run_trigger returns a run_id, then poll workflow_run_status.',
-  ].join(' '),
+  instructions,
   toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
   catalog,
   createRuntime,

@@ -29,7 +29,7 @@ export interface PaidOutcome {
   res?: HttpResponse;
   payment?: PaymentEntry;
   /** Set when the call stopped to ask for approval: the quote to confirm, the price, and what it buys. */
-  approval?: { quote: Quote; choice: PricedRequirement; buys: string };
+  approval?: { quote: Quote; choice: PricedRequirement; buys: string; /** The client's approval prompt was cancelled, not answered. */ promptCancelled?: boolean };
   /** The identical call was already paid within the de-duplication window: this is its recorded outcome. */
   replayed?: boolean;
 }
@@ -166,11 +166,17 @@ async function payOnce(call: PaidCall, ctx: RuntimeContext): Promise<PaidOutcome
         properties: { approve: { type: 'boolean', title: 'Approve this payment', description: `${describeChoice(choice)} — ${call.description}` } },
         required: ['approve'],
       });
+      // A cancel is not a no: headless hosts cancel every prompt, and a user may dismiss one
+      // unread. The quote path lets the model ask in the conversation instead.
+      if (answer.action === 'cancel') {
+        const quote = await store.quotes.issue(callKey, choice);
+        return { res: first, approval: { quote, choice, buys: call.description, promptCancelled: true } };
+      }
       if (answer.action !== 'accept' || answer.content?.approve !== true) {
         fail({
           status: 402,
-          code: answer.action === 'cancel' ? 'payment_cancelled' : 'payment_declined',
-          message: `Not paid: the user ${answer.action === 'cancel' ? 'cancelled the approval' : 'declined the payment'} of ${describeChoice(choice)}.`,
+          code: 'payment_declined',
+          message: `Not paid: the user declined the payment of ${describeChoice(choice)}.`,
           next_step: 'Do not retry this payment unless the user asks for it.',
         });
       }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { NEEDS_ACCOUNT_TOKEN } from './fields.js';
+import { creditsResult } from './fields.js';
 import { defineEndpoint } from './types.js';
 
 
 export const accountProductsList = defineEndpoint({
     name: 'account_products_list',
     title: 'List tools in the budget',
-    description: `List the marketplace tools this account's budget can use (product_id, name, description, actions), one page at a time. Use it to find a product_id for account_products_purchase. Free. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `List the marketplace tools this account's budget can use (product_id, name, description, actions), one page at a time. Use it to find a product_id for account_products_purchase. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'account',
     method: 'GET',
     origin: 'api',
@@ -25,7 +26,7 @@ export const accountEndpoints = [
   defineEndpoint({
     name: 'account_credits_balance',
     title: 'Account credit balance',
-    description: `Current prepaid credit balance of the AgentPMT account (100 credits = 1 USD) and when the next credits expire. Use before buying or calling paid tools. Free. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Current prepaid credit balance of the AgentPMT account (100 credits = 1 USD) and when the next credits expire. Use before buying or calling paid tools. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'account',
     method: 'GET',
     origin: 'api',
@@ -33,12 +34,13 @@ export const accountEndpoints = [
     auth: 'account',
     input: {},
     instanceId: true,
+    present: (res) => creditsResult(res.json, "The account's credits"),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
   defineEndpoint({
     name: 'account_credits_history',
     title: 'Account credit history',
-    description: `Credit grants and the transaction audit trail (grants, expirations, revocations, tool purchases), newest first. Use to explain where credits went. Free. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Credit grants and the transaction audit trail (grants, expirations, revocations, tool purchases), newest first. Use to explain where credits went. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'account',
     method: 'GET',
     origin: 'api',
@@ -54,7 +56,7 @@ export const accountEndpoints = [
   defineEndpoint({
     name: 'account_report_issue',
     title: 'Report a tool issue',
-    description: `Report a problem with a marketplace tool call (wrong output, error, missing feature) to AgentPMT. Always succeeds, even for an unknown product id. Free. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Report a problem with a marketplace tool call (wrong output, error, missing feature) to AgentPMT. Always succeeds, even for an unknown product id. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'account',
     method: 'POST',
     origin: 'api',
@@ -72,7 +74,7 @@ export const accountEndpoints = [
   defineEndpoint({
     name: 'account_products_purchase',
     title: 'Buy and call a tool with credits',
-    description: `Call a marketplace tool, paid from the account's prepaid credits (the action's price is debited). Get product_id and the action's parameters from account_products_list first. Not retried automatically: if it times out, check account_credits_history before calling again. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Call a marketplace tool paid from the account's credits. Take product_id and the action's parameters from account_products_list. Not retried automatically: after a timeout, check account_credits_history before calling again. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'account',
     method: 'POST',
     origin: 'api',

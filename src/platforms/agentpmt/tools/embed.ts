@@ -26,7 +26,7 @@ export const embedEndpoints = [
   defineEndpoint({
     name: 'embed_loader',
     title: 'Chat widget loader script',
-    description: 'The <script> tag that adds the AgentPMT chat widget to any web page, and whether the loader is being served. Use it when a site owner wants the floating chat widget. Free, no credentials needed.',
+    description: 'The <script> tag that adds the AgentPMT chat widget to any web page, and whether the loader is being served. Use it when a site owner wants the floating chat widget. No credentials needed.',
     toolset: 'embed',
     method: 'GET',
     origin: 'web',
@@ -48,7 +48,7 @@ export const embedEndpoints = [
   defineEndpoint({
     name: 'embed_workflow',
     title: 'Embed a workflow chat',
-    description: 'An iframe snippet that embeds the AgentPMT chat scoped to one workflow, its URL, and whether the workflow exists. End users sign in with their own AgentPMT account. Free, no credentials needed.',
+    description: 'An iframe snippet that embeds the AgentPMT chat scoped to one workflow, its URL, and whether the workflow exists. End users sign in with their own AgentPMT account. No credentials needed.',
     toolset: 'embed',
     method: 'GET',
     origin: 'web',
@@ -62,7 +62,7 @@ export const embedEndpoints = [
   defineEndpoint({
     name: 'embed_bundle',
     title: 'Embed a bundle chat',
-    description: 'An iframe snippet that embeds the AgentPMT chat scoped to a bundle of tools and workflows, its URL, and whether the bundle exists. Free, no credentials needed.',
+    description: 'An iframe snippet that embeds the AgentPMT chat scoped to a bundle of tools and workflows, its URL, and whether the bundle exists. No credentials needed.',
     toolset: 'embed',
     method: 'GET',
     origin: 'web',
@@ -76,7 +76,7 @@ export const embedEndpoints = [
   defineEndpoint({
     name: 'embed_product',
     title: 'Embed a product chat',
-    description: 'An iframe snippet that embeds the AgentPMT chat scoped to a single marketplace product, its URL, and whether the product exists. Free, no credentials needed.',
+    description: 'An iframe snippet that embeds the AgentPMT chat scoped to a single marketplace product, its URL, and whether the product exists. No credentials needed.',
     toolset: 'embed',
     method: 'GET',
     origin: 'web',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pathSegment } from './fields.js';
+import { creditsResult } from './fields.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { ToolFailureError } from '../../../core/errors.js';
 import { requestFor } from '../executor.js';
@@ -10,7 +11,8 @@ import { paidCallResult } from './paid-result.js';
 import { checkInvocation } from './marketplace.js';
 import { withFailureWarnings, withWarnings } from './warnings.js';
 
-const SIGNED = 'Signed automatically with the agent wallet (no account token needed); the key never leaves the server.';
+/** Marks a tool signed with the agent wallet; the server instructions say what that means, once. */
+const SIGNED = 'Wallet tool.';
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
 const write = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 
@@ -28,7 +30,7 @@ const socialPost = z
 export const marketplaceInvoke = defineEndpoint({
   name: 'marketplace_invoke',
   title: 'Call a marketplace tool',
-  description: `Run one action of a marketplace product. Find the product with marketplace_search and its parameters and price with marketplace_describe first; parameters are checked against the action's schema before anything is sent or paid. payment: "credits" (default) pays from the wallet's prepaid credits (see credits_balance); "x402" pays this one call on-chain from the wallet, within the user's spend policy; "auto" uses credits and falls back to x402 when credits are short. A price above the approval threshold needs the user's OK: either the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
+  description: `Run one action of a marketplace product (find it with marketplace_search, its parameters and price with marketplace_describe). Parameters are checked against the action's schema before anything is sent or paid. A price above the approval threshold needs the user's OK: the client asks them, or the call returns a quote_id to confirm with. ${SIGNED}`,
   toolset: 'marketplace',
   method: 'POST',
   origin: 'web',
@@ -39,10 +41,10 @@ export const marketplaceInvoke = defineEndpoint({
     product: pathSegment('The product slug from marketplace_list.'),
     action: pathSegment('The action slug from marketplace_list.'),
     parameters: z.record(z.string(), z.unknown()).default({}).describe("The action's parameters, as its schema in marketplace_list declares."),
-    payment: z.enum(['credits', 'x402', 'auto']).default('credits').describe('How to pay: credits (default), x402 (on-chain, this call only) or auto (credits, else x402).'),
+    payment: z.enum(['credits', 'x402', 'auto']).default('credits').describe("credits: the wallet's prepaid credits; x402: this call paid on-chain within the spend policy; auto: credits, else x402."),
     max_price_usd: z.number().positive().max(10_000).optional().describe('Refuse to pay more than this many USD for this call (x402).'),
     quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval; pays exactly that quote.'),
-    pay_again: z.boolean().optional().describe('Only when the user asks to buy an identical call again within minutes of paying for it; otherwise the recorded payment is returned instead of paying twice.'),
+    pay_again: z.boolean().optional().describe('Pay again for an identical call paid minutes ago (only when the user asks; otherwise that payment is returned).'),
   },
   run: async (args, ctx) => {
     const checked = await checkInvocation(ctx, args.product, args.action, args.parameters);
@@ -51,6 +53,8 @@ export const marketplaceInvoke = defineEndpoint({
     const label = `${productSlug}/${actionSlug}`;
     const warned = (r: ReturnType<typeof okResult>) => withWarnings(r, warnings);
     const base = { product: productSlug, action: actionSlug, parameters: args.parameters };
+    /** Why auto paid on-chain: the model should know the wallet's credits ran short. */
+    let shortfall: string | undefined;
     if (args.payment !== 'x402') {
       try {
         const res = await requestFor(marketplaceInvoke, base, ctx);
@@ -58,6 +62,7 @@ export const marketplaceInvoke = defineEndpoint({
       } catch (err) {
         const short = err instanceof ToolFailureError && err.failure.status === 402;
         if (!(short && args.payment === 'auto')) throw withFailureWarnings(err, warnings);
+        shortfall = `The agent wallet's credits were short (${(err as ToolFailureError).failure.message.replace(/\.$/, '')}), so auto paid with x402 instead; top up with credits_purchase to pay with credits again.`;
       }
     }
     let outcome;
@@ -82,8 +87,9 @@ export const marketplaceInvoke = defineEndpoint({
     return warned(
       paidCallResult(outcome, (json, p) =>
         p
-          ? okResult({ ...json, paid_with: 'x402', payment: p }, `${label} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.`)
+          ? okResult({ ...json, paid_with: 'x402', payment: p, ...(shortfall ? { credits_shortfall: shortfall } : {}) }, `${label} ran, paid ${String(p.amount)} ${String(p.currency)} with x402${p.transaction ? ` (tx ${String(p.transaction)})` : ''}.${shortfall ? ` ${shortfall}` : ''}`)
           : okResult({ ...json, paid_with: 'nothing' }, `${label} ran without asking for payment.`),
+        { tool: 'marketplace_invoke', args: { product: productSlug, action: actionSlug, parameters: args.parameters, payment: args.payment } },
       ),
     );
   },
@@ -93,7 +99,7 @@ export const marketplaceInvoke = defineEndpoint({
 export const marketplaceList = defineEndpoint({
     name: 'marketplace_list',
     title: 'Browse the marketplace',
-    description: 'List marketplace products with their actions, parameter schemas and prices (public; no wallet needed). Filter with query/categories; page with page/page_size. Next: marketplace_invoke with a product slug and action slug.',
+    description: 'Marketplace products with their actions, parameter schemas and prices, paged (public). Filter with query/categories; marketplace_search is the compact way to find one.',
     toolset: 'marketplace',
     method: 'GET',
     origin: 'web',
@@ -112,7 +118,7 @@ export const marketplaceList = defineEndpoint({
 export const creditsBalance = defineEndpoint({
     name: 'credits_balance',
     title: 'Wallet credit balance',
-    description: `Prepaid AgentPMT credits held by the agent wallet (100 credits = 1 USD). Check before marketplace_invoke with credits. Free. ${SIGNED}`,
+    description: `Prepaid AgentPMT credits held by the agent wallet (100 credits = 1 USD). Check before marketplace_invoke with credits. ${SIGNED}`,
     toolset: 'wallet',
     method: 'POST',
     origin: 'web',
@@ -120,6 +126,7 @@ export const creditsBalance = defineEndpoint({
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'balance', product: null, payload: null },
     input: {},
+    present: (res) => creditsResult(res.json, "The agent wallet's credits"),
     annotations: readOnly,
   });
 
@@ -128,7 +135,7 @@ export const externalEndpoints = [
   defineEndpoint({
     name: 'jobs_list',
     title: 'List jobs',
-    description: `Jobs the agent wallet can take on to earn credits (for example sharing a tracked link). Next: jobs_reserve with a job_id. Free. ${SIGNED}`,
+    description: `Jobs the agent wallet can take on to earn credits (for example sharing a tracked link). Next: jobs_reserve with a job_id. ${SIGNED}`,
     toolset: 'jobs',
     method: 'POST',
     origin: 'web',
@@ -157,7 +164,7 @@ export const externalEndpoints = [
   defineEndpoint({
     name: 'jobs_status',
     title: 'Job status',
-    description: `Where a job stands for this wallet (available, reserved, submitted, approved, rewarded…). Free. ${SIGNED}`,
+    description: `Where a job stands for this wallet (available, reserved, submitted, approved, rewarded…). ${SIGNED}`,
     toolset: 'jobs',
     method: 'POST',
     origin: 'web',
@@ -190,7 +197,7 @@ export const externalEndpoints = [
   defineEndpoint({
     name: 'workflows_list',
     title: 'Browse public workflows',
-    description: 'List public AgentPMT workflows (public; no wallet needed). Filter by query, categories, industry tags, publisher or date. Next: workflow_session_start with a workflow id.',
+    description: 'Public AgentPMT workflows, filtered by query, categories, industry tags, publisher or date. Next: workflow_session_start with a workflow id.',
     toolset: 'workflows',
     method: 'GET',
     origin: 'web',
@@ -227,7 +234,7 @@ export const externalEndpoints = [
   defineEndpoint({
     name: 'workflow_session_fetch',
     title: 'Fetch a workflow session',
-    description: `The workflow's instructions and state for the wallet's active session of it. Call after workflow_session_start. Free. ${SIGNED}`,
+    description: `The workflow's instructions and state for the wallet's active session of it. Call after workflow_session_start. ${SIGNED}`,
     toolset: 'workflows',
     method: 'POST',
     origin: 'web',
@@ -256,7 +263,7 @@ export const externalEndpoints = [
   defineEndpoint({
     name: 'workflow_sessions_active',
     title: 'Active workflow sessions',
-    description: `The wallet's open workflow sessions (optionally for one instance_id). Use it to resume work after a restart. Free. ${SIGNED}`,
+    description: `The wallet's open workflow sessions (optionally for one instance_id). Use it to resume work after a restart. ${SIGNED}`,
     toolset: 'workflows',
     method: 'POST',
     origin: 'web',

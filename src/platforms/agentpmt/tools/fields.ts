@@ -1,3 +1,5 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { okResult } from '../../../core/results.js';
 import { z } from 'zod';
 import { pathSegmentProblem } from '../../../core/shared/path-segment.js';
 
@@ -22,4 +24,22 @@ export const httpsUrl = () =>
     .url('must be an absolute URL')
     .refine((v) => v.startsWith('https://'), 'must use https://');
 
-export const NEEDS_ACCOUNT_TOKEN = 'Needs AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY).';
+/** Marks a tool that uses the account (its token, its credits); the server instructions say what that means, once. */
+export const NEEDS_ACCOUNT_TOKEN = 'Account tool.';
+
+/**
+ * A credit balance in words: "5,000 credits (50.00 USD), next expiry 2027-11-27". The
+ * balance sits at the top or under `data`, as the two APIs answer it.
+ */
+export function creditsResult(json: unknown, pool: string): CallToolResult {
+  const top = (json ?? {}) as Record<string, unknown>;
+  const data = (typeof top.data === 'object' && top.data !== null ? top.data : top) as Record<string, unknown>;
+  const raw = data.balance ?? data.credits ?? data.credit_balance;
+  const balance = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : undefined;
+  const expiry = typeof data.expiration === 'string' ? data.expiration.slice(0, 10) : undefined;
+  const summary =
+    balance === undefined
+      ? `${pool}: the platform's answer has no balance field (see the data).`
+      : `${pool}: ${balance.toLocaleString('en-US')} credits (${(balance / 100).toFixed(2)} USD)${expiry ? `, next expiry ${expiry}` : ''}.`;
+  return okResult({ ...top, ...(balance !== undefined ? { credits: balance, usd: (balance / 100).toFixed(2) } : {}) }, summary);
+}

@@ -13,7 +13,7 @@ export const walletCreate = defineEndpoint({
     name: 'wallet_create',
     title: 'Create the agent wallet',
     description:
-      'Create a new AgentPMT agent wallet (an AgentAddress): no account, API key or password needed. The key is encrypted into the local keystore at once and never shown; the result gives the address and keystore path. Refuses when a wallet already exists unless replace is true (the old keystore is kept under a new name). The platform allows one new wallet per minute. Needs AGENTPMT_KEYSTORE_PASSWORD.',
+      "Create the agent's own wallet (an AgentAddress; no account needed). The key is encrypted into the local keystore and never shown; the result gives the address and keystore path. Refuses if a wallet exists unless replace is true (the old keystore is kept, renamed). One new wallet per minute. Needs AGENTPMT_KEYSTORE_PASSWORD.",
     toolset: 'wallet',
     method: 'POST',
     origin: 'web',
@@ -74,7 +74,7 @@ export const identityEndpoints = [
     needs: ['wallet'],
     title: 'Open a wallet session',
     description:
-      'Get a fresh session nonce for the agent wallet. Signed tools do this automatically when needed; call it only to check that the wallet and the platform work together, or to force a new session. Free.',
+      'A fresh session nonce for the agent wallet. Signed tools get one automatically: call it only to test the wallet against the platform or to force a new session.',
     toolset: 'wallet',
     input: {},
     run: async (_args, ctx) => {

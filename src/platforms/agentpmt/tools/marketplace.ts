@@ -103,10 +103,10 @@ export const marketplaceEndpoints = [
     needs: ['catalog'],
     title: 'Search the marketplace',
     description:
-      'Find marketplace tools for a task: compact results (product slug, name, one-line description, each action with its price), best match first, 10 per page. Next: marketplace_describe for the parameters of a product or action, then marketplace_invoke. Free.',
+      'Find marketplace tools for a task: compact results (product slug, name, one-line description, each action with its price), best match first, 10 per page. Next: marketplace_describe for the parameters of a product or action, then marketplace_invoke.',
     toolset: 'marketplace',
     input: {
-      query: z.string().max(200).default('').describe('What you need, in plain words (e.g. "weather forecast", "send email"). Empty lists everything.'),
+      query: z.string().max(200).default('').describe('What you need in plain words (e.g. "send email"); empty lists everything.'),
       categories: z.array(z.string().max(100)).max(20).optional().describe('Only these categories (exact names, as results show them).'),
       page: z.number().int().min(1).default(1).describe('Page of results, 1-based.'),
       page_size: z.number().int().min(1).max(50).default(10).describe('Results per page (max 50).'),
@@ -125,8 +125,9 @@ export const marketplaceEndpoints = [
       return okResult(
         { results: items, page: args.page, page_size: args.page_size, total: ranked.length, has_more: hasMore, ...(hasMore ? { next_page: args.page + 1 } : {}) },
         items.length
-          ? `${ranked.length} match(es); page ${args.page}: ${items.map((i) => i.product).join(', ')}. Next: marketplace_describe with a product slug.${hasMore ? ` More: page ${args.page + 1}.` : ''}`
+          ? `${ranked.length} match(es); page ${args.page}: ${items.map((i) => i.product).join(', ')}.${hasMore ? ` More: page ${args.page + 1}.` : ''}`
           : 'No marketplace tool matches. Try other words or fewer categories.',
+        items[0] ? [{ tool: 'marketplace_describe', arguments: { product: items[0].product }, why: 'parameters and price of the best match (or of another result)' }] : [],
       );
     },
     annotations: readOnly,
@@ -136,7 +137,7 @@ export const marketplaceEndpoints = [
     needs: ['catalog'],
     title: 'Describe a marketplace tool',
     description:
-      "Everything needed to call a marketplace product or one of its actions: each action's full parameter JSON Schema, required fields, examples, price in credits and USD, and payment options. Call before marketplace_invoke. Free.",
+      "Everything needed to call a marketplace product or one of its actions: each action's full parameter JSON Schema, required fields, examples, price in credits and USD, and payment options. Call before marketplace_invoke.",
     toolset: 'marketplace',
     input: {
       product: z.string().min(1).max(200).describe('The product slug (or id) from marketplace_search.'),
@@ -147,7 +148,8 @@ export const marketplaceEndpoints = [
       const actions = (action ? [action] : product.actions).map((a) => describeAction(a, product));
       return okResult(
         { product: product.slug, product_id: product.product_id, name: product.display_name, category: product.category, description: product.description, actions },
-        `${product.display_name} (${product.slug}): ${actions.map((a) => `${a.action} ${a.price_usd} USD, required: ${a.required.join(', ') || 'none'}`).join('; ')}. Call marketplace_invoke with product "${product.slug}".`,
+        `${product.display_name} (${product.slug}): ${actions.map((a) => `${a.action} ${a.price_usd} USD, required: ${a.required.join(', ') || 'none'}`).join('; ')}.`,
+        actions.length === 1 ? [{ tool: 'marketplace_invoke', arguments: { product: product.slug, action: actions[0]!.action }, why: 'with parameters that fit the schema above' }] : [{ tool: 'marketplace_invoke', arguments: { product: product.slug }, why: 'with one action and parameters that fit its schema' }],
       );
     },
     annotations: readOnly,

@@ -12,9 +12,15 @@ import { describeChoice, paymentSummary, unsettledFailure, type PaidOutcome } fr
  * answer when no payment was asked, the answer plus its payment once settled;
  * an error for everything else (refused, failed, outcome unknown).
  */
-export function paidCallResult(outcome: PaidOutcome, render: (json: Record<string, unknown>, payment?: Record<string, unknown>) => CallToolResult): CallToolResult {
+export function paidCallResult(
+  outcome: PaidOutcome,
+  render: (json: Record<string, unknown>, payment?: Record<string, unknown>) => CallToolResult,
+  /** The call to repeat with the quote once the user agrees. */
+  again?: { tool: string; args: Record<string, unknown> },
+): CallToolResult {
   if (outcome.approval) {
-    const { quote, choice, buys } = outcome.approval;
+    const { quote, choice, buys, promptCancelled } = outcome.approval;
+    const why = promptCancelled ? 'The approval prompt was dismissed or could not be shown (this host may cancel prompts), so nothing was paid. ' : '';
     return okResult(
       {
         approval_required: true,
@@ -22,8 +28,10 @@ export function paidCallResult(outcome: PaidOutcome, render: (json: Record<strin
         expires_at: new Date(quote.expires_at).toISOString(),
         price: { amount: formatAmount(choice.amount), currency: choice.asset.currency, asset: choice.asset.symbol, network: choice.requirement.network, pay_to: choice.payTo },
         buys,
+        ...(promptCancelled ? { approval_prompt: 'cancelled' } : {}),
       },
-      `Approval needed: this call costs ${describeChoice(choice)}, above the approval threshold. Nothing was paid. Ask the user; if they agree, call the same tool again with the same arguments plus quote_id "${quote.id}" (valid 5 minutes).`,
+      `Approval needed: this call costs ${describeChoice(choice)}, above the approval threshold. ${why}Nothing was paid. Ask the user in the conversation; only if they agree, call the same tool again with the same arguments plus quote_id "${quote.id}" (valid 5 minutes).`,
+      again ? [{ tool: again.tool, arguments: { ...again.args, quote_id: quote.id }, why: 'only after the user agrees to this price in the conversation' }] : [],
     );
   }
   const res = outcome.res;

@@ -27,7 +27,7 @@ export const walletStatus = defineTool({
     name: 'wallet_status',
     needs: ['wallet', 'ledger'],
     title: 'Wallet and spending status',
-    description: "The agent wallet's address, credit balance, today's spend against the daily budget per currency, the spend policy (caps, allowed networks/assets/payees, approval threshold) and any payment whose outcome is not settled yet. Call it before paying, and to explain a refused payment. Free.",
+    description: "The agent wallet: address, credits, today's spend per currency against the daily budget, the spend policy (caps, networks, assets, payees, approval threshold) and payments not settled yet. Call it before paying and to explain a refusal.",
     toolset: 'wallet',
     input: {},
     run: async (_args, ctx) => {
@@ -67,12 +67,24 @@ export const walletStatus = defineTool({
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   });
 
+/** A UTC day as the model says it: a date, or "today"/"yesterday" (the question is usually "what did I pay today"). */
+const ledgerDay = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const word = v.toLowerCase();
+    if (word === 'today' || word === 'yesterday') return new Date(Date.now() - (word === 'yesterday' ? 86_400_000 : 0)).toISOString().slice(0, 10);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))) return v;
+    ctx.addIssue({ code: 'custom', message: 'must be a day as YYYY-MM-DD, "today" or "yesterday"' });
+    return z.NEVER;
+  });
+
 export const paymentEndpoints = [
   defineEndpoint({
     name: 'credits_purchase',
     title: 'Buy credits with x402',
     description:
-      'Buy prepaid AgentPMT credits for the agent wallet, paid on-chain with x402 from the wallet (100 credits = 1 USD; multiples of 500). The payment must fit the user\'s spend policy (see wallet_status); above the approval threshold the user is asked, or a quote_id comes back to confirm with. Safe to retry with the same request_id.',
+      "Buy credits for the agent wallet's own pool, paid on-chain with x402 (100 credits = 1 USD, multiples of 500). The payment must fit the spend policy: the smallest purchase (5 USD) needs AGENTPMT_MAX_PAYMENT_USD of at least 5, and the default cap is 1 (wallet_status shows the caps). Above the approval threshold the user is asked, or a quote_id comes back to confirm with. Safe to retry with the same request_id.",
     toolset: 'payments',
     method: 'POST',
     origin: 'web',
@@ -86,8 +98,8 @@ export const paymentEndpoints = [
         .int()
         .refine((id) => (CHAIN_IDS as readonly number[]).includes(id), `must be one of ${CHAIN_IDS.join(', ')}`)
         .optional()
-        .describe('Chain to pay on: 8453 Base, 42161 Arbitrum, 10 Optimism, 137 Polygon, 43114 Avalanche, 84532 Base Sepolia. Default: the first network the policy allows.'),
-      token: z.enum(['USDC', 'EURC']).optional().describe('Stablecoin to pay with. Default: the first asset the policy allows on that chain.'),
+        .describe('Chain id: 8453 Base, 42161 Arbitrum, 10 Optimism, 137 Polygon, 43114 Avalanche, 84532 Base Sepolia. Default: the first the policy allows.'),
+      token: z.enum(['USDC', 'EURC']).optional().describe('Default: the first asset the policy allows on that chain.'),
       email: z.string().email().optional().describe('Optional email for the receipt.'),
       request_id: z.string().min(1).max(200).optional().describe('Idempotency key; generated when absent and returned.'),
       quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval.'),
@@ -123,6 +135,7 @@ export const paymentEndpoints = [
         p
           ? okResult({ ...json, request_id: requestId, payment: p }, `Bought ${args.credits} credits for ${String(p.amount)} ${String(p.currency)}${p.transaction ? ` (tx ${String(p.transaction)})` : ''}. Check credits_balance.`)
           : okResult({ ...json, request_id: requestId }, 'The purchase was answered without asking for payment.'),
+        { tool: 'credits_purchase', args: { credits: args.credits, request_id: requestId, ...(args.chain_id ? { chain_id: args.chain_id } : {}), ...(args.token ? { token: args.token } : {}) } },
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -132,12 +145,12 @@ export const paymentEndpoints = [
     name: 'payments_list',
     needs: ['ledger'],
     title: 'List payments',
-    description: 'The local payment ledger: every x402 payment this server (and any other sharing its ledger) made, newest first, with status (reserved, pending, settled, failed, unknown), amount, payee and transaction. Filter by status and date. Free; reads only the local ledger.',
+    description: 'x402 payments in the local ledger (shared by every server on it), newest first: status, amount, payee, transaction. Filter by status and date. Reads only the ledger.',
     toolset: 'payments',
     input: {
       status: z.enum(PAYMENT_STATUSES).optional().describe('Only payments with this status (reserved: held under the budget, not yet signed).'),
-      since: z.string().date().optional().describe('Only payments made on or after this date (YYYY-MM-DD, UTC).'),
-      until: z.string().date().optional().describe('Only payments made on or before this date (YYYY-MM-DD, UTC).'),
+      since: ledgerDay.optional().describe('On or after this day: YYYY-MM-DD, "today" or "yesterday" (UTC).'),
+      until: ledgerDay.optional().describe('On or before this day (same forms).'),
       limit: z.number().int().min(1).max(200).default(50).describe('How many to return (newest first).'),
     },
     run: async (args, ctx) => {

@@ -4,7 +4,7 @@ export const platformEndpoints = [
   defineEndpoint({
     name: 'platform_health',
     title: 'Platform health',
-    description: 'Check that the AgentPMT API is up (status "ok"). Use it when other calls fail with network or 5xx errors. Free, no credentials needed.',
+    description: 'Check that the AgentPMT API is up (status "ok"). Use it when other calls fail with network or 5xx errors. No credentials needed.',
     toolset: 'platform',
     method: 'GET',
     origin: 'api',
@@ -16,7 +16,7 @@ export const platformEndpoints = [
   defineEndpoint({
     name: 'platform_jwt_public_key',
     title: 'JWT verification key',
-    description: 'The PEM public key and algorithm AgentPMT uses to sign vendor access tokens. Use it when building a vendor tool that must verify AgentPMT-issued JWTs. Free, no credentials needed.',
+    description: 'The PEM public key and algorithm AgentPMT signs vendor access tokens with (to verify AgentPMT-issued JWTs in a vendor tool). No credentials needed.',
     toolset: 'platform',
     method: 'GET',
     origin: 'api',

@@ -7,8 +7,9 @@ import { okResult } from '../../../core/results.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
 
-const PROTOCOL =
-  'Protocol: schedules_claim → do the work yourself → schedules_advance with the same schedule_id, due_at and claim_token (outcome success|failed|skipped); schedules_release instead if you give up, so another worker can take it. The platform never runs these itself.';
+/** The claim protocol, said once: in the server instructions whenever these tools are served. */
+export const SCHEDULES_PROTOCOL =
+  'BYO-agent schedules: schedules_claim → do the work yourself → schedules_advance with the same schedule_id, due_at and claim_token (outcome success|failed|skipped); schedules_release instead if you give up, so another worker can take it. The platform never runs these itself.';
 
 const dueAt = z.string().min(1).max(64).describe('The occurrence due_at exactly as schedules_claim returned it.');
 const claimToken = z.string().min(1).max(500).describe('The claim_token schedules_claim returned for this occurrence.');
@@ -38,7 +39,7 @@ function outcomeUnknown(err: unknown): err is ToolFailureError {
 const claimDeclaration: AnyDeclaration = defineEndpoint({
   name: 'schedules_claim',
   title: 'Claim due schedule occurrences',
-  description: `Lease due occurrences for this worker, exactly once across workers: each item comes with a claim_token and claim_expires_at. Finish (schedules_advance) or give up (schedules_release) before the lease expires. ${PROTOCOL} ${NEEDS_ACCOUNT_TOKEN}`,
+  description: `Lease due occurrences for this worker, exactly once across workers: each item comes with a claim_token and claim_expires_at. Finish (schedules_advance) or give up (schedules_release) before the lease expires. ${NEEDS_ACCOUNT_TOKEN}`,
   toolset: 'schedules',
   method: 'POST',
   origin: 'web',
@@ -74,7 +75,7 @@ export const scheduleEndpoints = [
   defineEndpoint({
     name: 'schedules_due',
     title: 'Due schedule occurrences',
-    description: `BYO-agent workflow schedules of this budget that are due now. Read-only: to work on one, claim it with schedules_claim. ${PROTOCOL} ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `BYO-agent workflow schedules of this budget that are due now. Read-only: to work on one, claim it with schedules_claim. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'schedules',
     method: 'GET',
     origin: 'web',
@@ -92,7 +93,7 @@ export const scheduleEndpoints = [
   defineEndpoint({
     name: 'schedules_advance',
     title: 'Advance a schedule occurrence',
-    description: `Report a claimed occurrence as done (outcome success, failed or skipped) so the schedule moves to its next due time. Repeating it is harmless: the answer says already_advanced. ${PROTOCOL} ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Report a claimed occurrence as done (outcome success, failed or skipped) so the schedule moves to its next due time. Repeating it is harmless: the answer says already_advanced. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'schedules',
     method: 'POST',
     origin: 'web',
@@ -116,7 +117,7 @@ export const scheduleEndpoints = [
   defineEndpoint({
     name: 'schedules_release',
     title: 'Release a schedule claim',
-    description: `Give a claimed occurrence back to the queue without doing it, so another worker can claim it. ${PROTOCOL} ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Give a claimed occurrence back to the queue without doing it, so another worker can claim it. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'schedules',
     method: 'POST',
     origin: 'web',

@@ -27,22 +27,27 @@ function runSummary(json: unknown): string {
 
 /** The trigger's arguments, shared with workflow_run, which triggers and then waits. */
 export const triggerInput = {
-  workflow_id: pathSegment('The workflow id (24-character hex ObjectId) from the AgentPMT dashboard.'),
+  workflow_id: pathSegment('Workflow id (24 hex characters) from the AgentPMT dashboard.'),
   prompt: z.string().min(1).max(50_000).describe('The instruction forwarded to the workflow.'),
   request_id: z
     .string()
     .min(1)
     .max(200)
     .optional()
-    .describe('Idempotency key. Reuse it to retry without starting a second run. Leave empty to have one generated (it is returned).'),
-  callback_url: httpsUrl().optional().describe('Optional HTTPS URL that receives a POST with the final run status.'),
-  request_metadata: z.record(z.string(), z.unknown()).optional().describe('Optional free-form metadata stored with the run for your own tracing.'),
+    .describe('Idempotency key: reuse it to retry without a second run; generated (and returned) when absent.'),
+  callback_url: httpsUrl().optional().describe('HTTPS URL that gets a POST with the final run status.'),
+  request_metadata: z.record(z.string(), z.unknown()).optional().describe('Free-form metadata kept with the run.'),
+};
+
+const runIdOf = (json: Record<string, unknown>): string | undefined => {
+  const run = ((json.data as { run?: { run_id?: unknown } } | undefined)?.run ?? {}) as { run_id?: unknown };
+  return typeof run.run_id === 'string' ? run.run_id : undefined;
 };
 
 export const workflowRunTrigger = defineEndpoint({
     name: 'workflow_run_trigger',
     title: 'Start a workflow run',
-    description: `Start a run of an AgentPMT workflow with a prompt. Returns at once with the run_id and the request_id used; the run itself takes seconds to minutes: follow it with workflow_run_status. Safe to retry with the same request_id (the platform then returns the existing run instead of starting a second one); a request_id is generated when you give none. Runs may spend the account's credits. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Start a workflow run and return at once with its run_id (follow it with workflow_run_status; workflow_run starts and waits in one call). Safe to retry with the same request_id: the existing run comes back. Runs may spend the account's credits. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     method: 'POST',
     origin: 'web',
@@ -57,6 +62,7 @@ export const workflowRunTrigger = defineEndpoint({
       return okResult(
         { ...json, request_id: args.request_id, replayed: replay },
         `${replay ? 'Existing run returned for this request_id (no new run started). ' : 'Workflow run started. '}${runSummary(json)} request_id: ${args.request_id}.`,
+        runIdOf(json) ? [{ tool: 'workflow_run_wait', arguments: { run_id: runIdOf(json) }, why: 'wait for the result with progress (or poll workflow_run_status)' }] : [],
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -65,7 +71,7 @@ export const workflowRunTrigger = defineEndpoint({
 export const workflowRunStatus = defineEndpoint({
     name: 'workflow_run_status',
     title: 'Workflow run status',
-    description: `Current status of a workflow run (queued, running, completed/succeeded, failed, setup_required, cancelled) with its final response_text once done, or error_code/error_message when it failed. Poll every few seconds while it is queued or running. Free. ${NEEDS_ACCOUNT_TOKEN}`,
+    description: `Status of a workflow run (queued, running, completed/succeeded, failed, setup_required, cancelled), with response_text when done or error_code/error_message when it failed. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     method: 'GET',
     origin: 'web',

@@ -60,6 +60,10 @@ async function waitForRun(runId: string, ctx: RuntimeContext, waitSeconds: numbe
         return okResult(
           { ...extra, done: false, run_id: runId, status: run.status, waited_seconds: elapsed, run },
           `Workflow run ${runId} is still ${run.status} after ${elapsed} s. Call workflow_run_wait with run_id "${runId}" to keep waiting, or workflow_run_cancel to stop it.`,
+          [
+            { tool: 'workflow_run_wait', arguments: { run_id: runId }, why: 'keep waiting' },
+            { tool: 'workflow_run_cancel', arguments: { run_id: runId }, why: 'stop it' },
+          ],
         );
       }
       await sleep(delay, ctx.signal);
@@ -75,7 +79,7 @@ async function waitForRun(runId: string, ctx: RuntimeContext, waitSeconds: numbe
   }
 }
 
-const waitSeconds = z.number().int().min(1).max(55).optional().describe('How long to wait before handing back the run id (default 45 s, at most 55: hosts cancel calls after about 60 s).');
+const waitSeconds = z.number().int().min(1).max(55).optional().describe('Seconds to wait before handing back the run id (default 45, max 55).');
 
 export const workflowRunEndpoints = [
   defineTool({
@@ -83,12 +87,12 @@ export const workflowRunEndpoints = [
     needs: ['account'],
     title: 'Run a workflow and wait',
     description:
-      `Start an AgentPMT workflow run and wait for its result, up to wait_seconds (default 45). Returns the final response, or, if it is still running, the run_id to pass to workflow_run_wait. Progress is reported while waiting. Safe to retry with the same request_id. Runs may spend the account credits. ${NEEDS_ACCOUNT_TOKEN}`,
+      `Start a workflow run and wait for its result with progress, up to wait_seconds. Returns the final response, or the run_id for workflow_run_wait if it is still running. Safe to retry with the same request_id. Runs may spend the account's credits. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     input: {
       ...triggerInput,
       wait_seconds: waitSeconds,
-      cancel_run: z.boolean().default(false).describe('If the call is cancelled by the client while waiting, also cancel the run on the platform.'),
+      cancel_run: z.boolean().default(false).describe('Also cancel the run if this call is cancelled.'),
     },
     run: async (args, ctx) => {
       const requestId = args.request_id ?? randomUUID();
@@ -105,7 +109,7 @@ export const workflowRunEndpoints = [
     needs: ['account'],
     title: 'Wait for a workflow run',
     description:
-      `Keep waiting for a workflow run started by workflow_run or workflow_run_trigger, up to wait_seconds (default 45). Returns the final response, or the current status if it is still running (call again). Free. ${NEEDS_ACCOUNT_TOKEN}`,
+      `Keep waiting for a run started by workflow_run or workflow_run_trigger, up to wait_seconds. Returns the final response, or the status if it is still running (call again). ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
     input: { run_id: pathSegment('The run_id returned by workflow_run or workflow_run_trigger.'), wait_seconds: waitSeconds },
     run: (args, ctx) => waitForRun(args.run_id, ctx, args.wait_seconds ?? ctx.config.workflowWaitSeconds, {}, false),
