@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../core/state/files.js';
 import { unifiedDiff, redactDiff } from './diff.js';
 import { InstallError } from './errors.js';
 import { HOSTS, type HostId, type PathContext } from './hosts.js';
-import { routerSettings } from './router.js';
+import { isRouterEntry, routerSettings } from './router.js';
 import { ENTRY_NAME, plain, SECRET_ENV, type HostFormat, type RouterEntry, type ServerSpec } from './types.js';
 
 export interface CommonOptions {
@@ -169,7 +169,9 @@ export async function installEntry(opts: InstallOptions): Promise<RunResult> {
     warnings.push(`${current.file} also has @agentpmt/mcp-router entries (${inspection.routers.map((r) => r.name).join(', ')}); --from-router replaces them with this server and keeps their token.`);
   }
   // Settings already in our entry (a token, toolsets the user added) survive a re-install.
-  const env = { ...(inspection.ours?.env ?? {}), ...migrated, ...opts.settings };
+  // (Not when "ours" is the router's entry under our name: its env holds the router's own variables.)
+  const oursIsRouter = drop.some((r) => r.name === ENTRY_NAME) && inspection.routers.some((r) => r.name === ENTRY_NAME);
+  const env = { ...(oursIsRouter ? {} : (inspection.ours?.env ?? {})), ...migrated, ...opts.settings };
   const spec: ServerSpec = { command: opts.launch.command, args: opts.launch.args, env };
   const next = format.install(current.file, current.text, spec, drop);
   verify(format, current, next, drop, format.expected(spec));
@@ -233,7 +235,8 @@ async function previousState(format: HostFormat, current: Current & { text: stri
       }
     });
     if (!reproduces) continue;
-    if (!inspection.ours) return { text, from: b };
+    // The router's relay under our name is not ours: that backup is the state before us.
+    if (!inspection.ours || isRouterEntry(inspection.ours)) return { text, from: b };
     // A re-install: what it replaced was itself installed; keep walking back.
     state = text;
     spec = inspection.ours;
@@ -265,7 +268,7 @@ export async function uninstallEntry(opts: CommonOptions): Promise<RunResult> {
   } else {
     next = format.uninstall(current.file, current.text);
     verify(format, current, next, [], undefined);
-    if (format.actual(current.file, next) !== undefined) throw new InstallError(`${current.file}: the ${ENTRY_NAME} entry could not be removed; nothing was written.`);
+    if (format.inspect(current.file, next).ours) throw new InstallError(`${current.file}: the ${ENTRY_NAME} entry could not be removed; nothing was written.`);
     how = `removed the ${ENTRY_NAME} entry (the file changed since the install, so only our entry was taken out)`;
   }
   const secrets = secretsIn(inspection.ours.env, ...inspection.routers.map((r) => r.env));

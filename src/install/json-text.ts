@@ -145,13 +145,7 @@ export function setProperty(doc: JsonDoc, objectPath: JsonPath, key: string, val
   if (last) {
     const indent = compact ? '' : lineIndent(text, last.offset);
     const prop = `${JSON.stringify(insertKey)}:${compact ? '' : ' '}${render(insertValue, doc, indent, compact)}`;
-    const after = skipComma(text, last.offset + last.length);
-    if (after.comma) {
-      // A JSONC trailing comma stays where it is, after our property too.
-      return text.slice(0, after.end) + (compact ? prop + ',' : `${doc.eol}${indent}${prop},`) + text.slice(after.end);
-    }
-    const at = last.offset + last.length;
-    return text.slice(0, at) + (compact ? `,${prop}` : `,${doc.eol}${indent}${prop}`) + text.slice(at);
+    return insertAfter(doc, last, prop, indent, compact);
   }
   // An empty object: its interior (whitespace, maybe comments) is kept, our property goes first.
   const outer = lineIndent(text, obj.offset);
@@ -165,27 +159,59 @@ export function setProperty(doc: JsonDoc, objectPath: JsonPath, key: string, val
 
 /** Removes property `key` of the object at `objectPath`, with its separating comma: the inverse of setProperty's insertion. */
 export function removeProperty(doc: JsonDoc, objectPath: JsonPath, key: string): string {
-  const { text } = doc;
   const obj = nodeAt(doc, objectPath);
-  if (!obj || obj.type !== 'object' || !obj.children) return text;
+  if (!obj || obj.type !== 'object' || !obj.children) return doc.text;
   const index = obj.children.findIndex((p) => p.children?.[0]?.value === key);
-  if (index < 0) return text;
-  const prop = obj.children[index] as JsonNode;
-  const prev = obj.children[index - 1];
-  const next = obj.children[index + 1];
-  if (prev) {
-    // Remove from the end of the previous property (its comma is ours to take) to our end;
-    // our own trailing comma, if any (JSONC), is then the previous one's.
-    const prevEnd = prev.offset + prev.length;
-    const between = skipComma(text, prevEnd);
-    const ownComma = skipComma(text, prop.offset + prop.length);
-    if (!next && ownComma.comma) return text.slice(0, between.end) + text.slice(ownComma.end);
-    return text.slice(0, prevEnd) + text.slice(prop.offset + prop.length);
+  return index < 0 ? doc.text : removeMember(doc.text, obj, index);
+}
+
+/** The end of the line at `from` when only whitespace and comments follow on it, else undefined. */
+function restOfLine(text: string, from: number): number | undefined {
+  const m = /^[ \t]*(\/\/[^\r\n]*|\/\*[^\r\n]*?\*\/[ \t]*)?(?=\r?\n|$)/.exec(text.slice(from));
+  return m ? from + m[0].length : undefined;
+}
+
+/**
+ * Adds `member` after `last` on a line of its own. A comment at the end of `last`'s line stays
+ * with `last`; a trailing comma (JSONC) stays too, and the new last member gets one as well.
+ */
+function insertAfter(doc: JsonDoc, last: JsonNode, member: string, indent: string, compact: boolean): string {
+  const { text } = doc;
+  const end = last.offset + last.length;
+  const after = skipComma(text, end);
+  if (compact) return after.comma ? text.slice(0, after.end) + member + ',' + text.slice(after.end) : `${text.slice(0, end)},${member}${text.slice(end)}`;
+  const lineEnd = restOfLine(text, after.end) ?? after.end;
+  return `${text.slice(0, end)}${after.comma ? '' : ','}${text.slice(end, lineEnd)}${doc.eol}${indent}${member}${after.comma ? ',' : ''}${text.slice(lineEnd)}`;
+}
+
+/** Removes member `index` of an object or array node and its separating comma: the inverse of insertAfter. */
+function removeMember(text: string, container: JsonNode, index: number): string {
+  const members = container.children ?? [];
+  const item = members[index] as JsonNode;
+  const prev = members[index - 1];
+  const next = members[index + 1];
+  const itemEnd = item.offset + item.length;
+  const own = skipComma(text, itemEnd);
+  const lineStart = text.lastIndexOf('\n', item.offset - 1) + 1;
+  const ownLine = lineStart > 0 && /^[ \t]*$/.test(text.slice(lineStart, item.offset));
+  if (ownLine && (prev || next)) {
+    // From the line break before the member to its end (and its own comma).
+    const start = lineStart - 1 - (text[lineStart - 2] === '\r' ? 1 : 0);
+    if (next || own.comma) return text.slice(0, start) + text.slice(own.end);
+    const prevEnd = (prev as JsonNode).offset + (prev as JsonNode).length;
+    const sep = skipComma(text, prevEnd);
+    return text.slice(0, prevEnd) + text.slice(sep.end, start) + text.slice(itemEnd);
   }
-  if (next) return text.slice(0, prop.offset) + text.slice(next.offset);
-  // The only property: the object becomes empty, its braces stay.
-  const ownComma = skipComma(text, prop.offset + prop.length);
-  return `${text.slice(0, obj.offset + 1)}${text.slice(ownComma.end, obj.offset + obj.length - 1).trim() === '' ? '' : text.slice(ownComma.end, obj.offset + obj.length - 1)}${text.slice(obj.offset + obj.length - 1)}`;
+  if (prev) {
+    const prevEnd = prev.offset + prev.length;
+    if (!next && own.comma) return text.slice(0, skipComma(text, prevEnd).end) + text.slice(own.end);
+    return text.slice(0, prevEnd) + text.slice(itemEnd);
+  }
+  if (next) return text.slice(0, item.offset) + text.slice(next.offset);
+  // The only member: the container becomes empty, its brackets stay.
+  const close = container.offset + container.length - 1;
+  const inner = text.slice(own.end, close);
+  return `${text.slice(0, container.offset + 1)}${inner.trim() === '' ? '' : inner}${text.slice(close)}`;
 }
 
 /** Appends `value` to the array at `arrayPath` (created if missing, in the root object). */
@@ -198,11 +224,7 @@ export function appendToArray(doc: JsonDoc, arrayPath: JsonPath, value: unknown)
   const compact = !text.slice(arr.offset, arr.offset + arr.length).includes('\n') && (arr.children?.length ?? 0) > 0;
   if (last) {
     const indent = compact ? '' : lineIndent(text, last.offset);
-    const item = render(value, doc, indent, compact);
-    const after = skipComma(text, last.offset + last.length);
-    if (after.comma) return text.slice(0, after.end) + (compact ? item + ',' : `${doc.eol}${indent}${item},`) + text.slice(after.end);
-    const at = last.offset + last.length;
-    return text.slice(0, at) + (compact ? `,${item}` : `,${doc.eol}${indent}${item}`) + text.slice(at);
+    return insertAfter(doc, last, render(value, doc, indent, compact), indent, compact);
   }
   const outer = lineIndent(text, arr.offset);
   const inner = outer + doc.unit;
@@ -216,19 +238,7 @@ export function removeFromArray(doc: JsonDoc, arrayPath: JsonPath, match: (item:
   if (!arr || arr.type !== 'array' || !arr.children) return doc.text;
   const index = arr.children.findIndex((c) => match(jsonc.getNodeValue(c)));
   if (index < 0) return doc.text;
-  const { text } = doc;
-  const item = arr.children[index] as JsonNode;
-  const prev = arr.children[index - 1];
-  const next = arr.children[index + 1];
-  let out: string;
-  if (prev) {
-    const ownComma = skipComma(text, item.offset + item.length);
-    out = !next && ownComma.comma ? text.slice(0, skipComma(text, prev.offset + prev.length).end) + text.slice(ownComma.end) : text.slice(0, prev.offset + prev.length) + text.slice(item.offset + item.length);
-  } else if (next) {
-    out = text.slice(0, item.offset) + text.slice(next.offset);
-  } else {
-    out = text.slice(0, arr.offset + 1) + text.slice(arr.offset + arr.length - 1);
-  }
+  const out = removeMember(doc.text, arr, index);
   // More than one match (a hand-edited file): remove them all.
   return removeFromArray({ ...doc, text: out, root: reparse(out) }, arrayPath, match);
 }

@@ -122,7 +122,14 @@ function cut(file: string, text: string, name: string): { lines: string[]; at: n
   if (!found.length && isRecord(servers) && servers[name] !== undefined) {
     throw new InstallError(`${file}: the "${CONTAINER}.${name}" entry is written inline (not as a [${CONTAINER}.${name}] table), which this installer does not rewrite. Edit it by hand, or remove it and run the command again.`);
   }
-  for (const s of [...found].reverse()) lines.splice(s.start, s.end - s.start);
+  // An entry's tables (the server, then its env) separated only by blank lines go as one block.
+  const spans: { start: number; end: number }[] = [];
+  for (const s of found) {
+    const prev = spans.at(-1);
+    if (prev && lines.slice(prev.end, s.start).every((l) => l.trim() === '')) prev.end = s.end;
+    else spans.push({ start: s.start, end: s.end });
+  }
+  for (const s of [...spans].reverse()) lines.splice(s.start, s.end - s.start);
   return { lines, at: found[0]?.start, eol };
 }
 
