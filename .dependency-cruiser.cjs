@@ -16,7 +16,8 @@ module.exports = {
     { name: 'core-knows-no-platform', severity: 'error', comment: 'src/core must not import a platform or the assembly that wires platforms.', from: { path: '^src/core/' }, to: { path: '^src/(platforms|cli|server|config|doctor|demo|manifest)' } },
     { name: 'transports-are-platform-free', severity: 'error', from: { path: '^src/transports/' }, to: { path: '^src/platforms/' } },
     { name: 'platforms-are-separate', severity: 'error', comment: 'A platform is a folder: it may use the core, not another platform.', from: { path: '^src/platforms/([^/]+)/' }, to: { path: '^src/platforms/', pathNot: '^src/platforms/$1/' } },
-    { name: 'sandbox-verifies-independently', severity: 'error', comment: 'The sandbox must not reuse the client to verify what the client did.', from: { path: '^src/platforms/[^/]+/sandbox/' }, to: { path: '^src/', pathNot: ['^src/platforms/[^/]+/sandbox/', '^src/core/'] } },
+    { name: 'sandbox-verifies-independently', severity: 'error', comment: 'The sandbox must not reuse the client to verify what the client did.', from: { path: '^src/platforms/[^/]+/sandbox/' }, to: { path: '^src/', pathNot: ['^src/platforms/[^/]+/sandbox/', '^src/core/', '^src/sandbox-kit/'] } },
+    { name: 'sandbox-kit-knows-no-platform', severity: 'error', comment: 'The kit every platform sandbox is built on stays generic.', from: { path: '^src/sandbox-kit/' }, to: { path: '^src/', pathNot: ['^src/sandbox-kit/', '^src/core/'] } },
   ],
   options: {
     tsConfig: { fileName: 'tsconfig.json' },

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
 import { log } from './core/log.js';
 import { createMcpServer, createSharedRuntime } from './server.js';
-import { selectTools } from './platforms/agentpmt/toolsets.js';
+import { servedPlatforms } from './assembly.js';
 import { VERSION } from './version.js';
 import { INSTALL_USAGE } from './install/usage.js';
 
@@ -31,11 +29,7 @@ function helpText(): string {
 
 async function serve(config: Config): Promise<void> {
   const shared = createSharedRuntime(config);
-  void reconcileAtStart(shared);
-  if (config.pin.length) {
-    const { resolvePins } = await import('./platforms/agentpmt/marketplace/pins.js');
-    shared.pins = await resolvePins({ ...shared, instance: {}, progress: async () => undefined }, config.pin);
-  }
+  await shared.start();
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
     await serveStdio(createMcpServer(shared), shared.inflight, config.shutdownSeconds * 1000, shared.stopPayments);
@@ -62,7 +56,7 @@ async function serve(config: Config): Promise<void> {
   await new Promise<void>((resolve) => onStopSignal(() => resolve()));
   log.info('shutting down: finishing in-flight requests');
   const closing = running.close(config.shutdownSeconds * 1000);
-  await drain(shared.inflight ?? { count: 0 }, config.shutdownSeconds * 1000, shared.stopPayments, 'signal');
+  await drain(shared.inflight, config.shutdownSeconds * 1000, shared.stopPayments, 'signal');
   await closing;
   await shared.close();
 }
@@ -88,21 +82,6 @@ async function httpAuth(config: Config): Promise<{ token: string } | { insecureN
   return { token };
 }
 
-/**
- * Payments a previous run left pending or unknown (crash, lost answer) are
- * resolved in the background by resending their own signed envelopes.
- */
-async function reconcileAtStart(shared: ReturnType<typeof createSharedRuntime>): Promise<void> {
-  if (!shared.config.ledgerUrl && !existsSync(path.join(shared.config.home, 'payments.jsonl'))) return;
-  try {
-    const { reconcilePayments } = await import('./platforms/agentpmt/payments/payer.js');
-    const done = await reconcilePayments(shared);
-    if (done.length) log.info('reconciled unresolved payments', { payments: done.map((p) => ({ id: p.id, status: p.status })) });
-  } catch (err) {
-    log.error('payment reconciliation failed; it will be retried on the next call for the same request', { error: err instanceof Error ? err.message : String(err) });
-  }
-}
-
 async function main(argv: string[]): Promise<number> {
   // The installer has its own flags (not the server's settings), so it is dispatched before parseCli.
   if (argv[0] === 'install' || argv[0] === 'uninstall') {
@@ -119,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (inv.command === 'sandbox') {
-    const { runSandboxCommand } = await import('./platforms/agentpmt/sandbox/cli.js');
+    const { runSandboxCommand } = await import('./sandbox-command.js');
     return runSandboxCommand(inv.sandboxPort);
   }
   if (inv.command === 'doctor') {
@@ -131,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     return runDemo();
   }
   const config = loadConfig(inv.flags);
-  selectTools(config); // unknown toolset or tool names stop start-up here, naming the setting
+  servedPlatforms(config); // unknown platform, toolset or tool names stop start-up here, naming the setting
   log.setLevel(config.logLevel);
   log.addSecrets(secretValues(config));
   await serve(config);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startSandbox } from './platforms/agentpmt/sandbox/index.js';
+import type { DemoScript, RunningSandbox } from './core/platform.js';
+import { startAllSandboxes } from './sandbox-command.js';
 
 const out = (s = '') => process.stdout.write(s + '\n');
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
@@ -22,88 +23,55 @@ function firstLine(res: CallToolResult): string {
 }
 
 /**
- * A scripted agent session: the built server over stdio, talking to a fresh
- * in-process sandbox, showing what a new user should see, step by step.
+ * A scripted agent session: the built server over stdio, talking to every
+ * platform's sandbox started in-process, one chapter per platform, showing what
+ * a new user should see, step by step.
  */
 export async function runDemo(): Promise<number> {
-  const sandbox = await startSandbox({ runDurationMs: 2500 });
+  let sandboxes: RunningSandbox[] = [];
   const home = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-demo-'));
-  const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cli],
-    env: {
-      PATH: process.env.PATH ?? '',
-      AGENTPMT_API_URL: sandbox.url,
-      AGENTPMT_WEB_URL: sandbox.url,
-      AGENTPMT_BEARER_TOKEN: sandbox.credentials.bearerToken,
-      AGENTPMT_HOME: home,
-      // A throwaway passphrase for the demo's throwaway keystore in a temporary directory.
-      AGENTPMT_KEYSTORE_PASSWORD: 'demo-only-passphrase',
-      AGENTPMT_TOOLSETS: 'default,embed',
-      AGENTPMT_LOG_LEVEL: 'warn',
-    },
-    stderr: 'inherit',
-  });
   const client = new Client({ name: 'agentpmt-demo', version: '1.0.0' });
-  let step = 0;
-  const show = async (title: string, tool: string, args: Record<string, unknown> = {}) => {
-    step++;
-    out(`\n${bold(`${step}. ${title}`)}`);
-    out(dim(`   → ${tool} ${JSON.stringify(args)}`));
-    const res = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
-    out(`   ${res.isError ? '✗' : '✓'} ${firstLine(res)}`);
-    return res;
-  };
-
   try {
-    out(bold('agentpmt-mcp demo') + dim(` — a scripted agent session against the built-in sandbox at ${sandbox.url} (no network, no money)`));
+    sandboxes = await startAllSandboxes({ port: 0, fast: true });
+    const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli],
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...Object.assign({}, ...sandboxes.map((s) => s.env)),
+        AGENTPMT_HOME: home,
+        // A throwaway passphrase for the demo's throwaway keystore in a temporary directory.
+        AGENTPMT_KEYSTORE_PASSWORD: 'demo-only-passphrase',
+        AGENTPMT_TOOLSETS: ['default', ...sandboxes.flatMap((s) => s.demoToolsets ?? [])].join(','),
+        AGENTPMT_LOG_LEVEL: 'warn',
+      },
+      stderr: 'inherit',
+    });
+    let step = 0;
+    const script: DemoScript = {
+      client,
+      heading: (title, note) => out(`\n${bold(title)}${note ? ` ${dim(note)}` : ''}`),
+      async show(title, tool, args = {}, opts = {}) {
+        step++;
+        out(`\n${bold(`${step}. ${title}`)}`);
+        out(dim(`   → ${tool} ${JSON.stringify(args)}`));
+        const res = (await client.callTool({ name: tool, arguments: args }, undefined, opts.progress ? { onprogress: (p) => out(dim(`   … ${p.message ?? p.progress}`)) } : undefined)) as CallToolResult;
+        out(`   ${res.isError ? '✗' : '✓'} ${firstLine(res)}`);
+        return res;
+      },
+    };
+    out(bold('agentpmt-mcp demo') + dim(` — a scripted agent session against the built-in sandboxes (${sandboxes.map((s) => `${s.title} at ${s.url}`).join(', ')}; no network, no money)`));
     await client.connect(transport);
     const info = client.getServerVersion();
     out(`\nConnected to ${info?.name} ${info?.version} over stdio.`);
     const { tools } = await client.listTools();
     out(`The server offers ${tools.length} tools: ${tools.map((t) => t.name).join(', ')}`);
-
-    out(`\n${bold('The account')} ${dim('(account bearer token)')}`);
-    await show('Is the platform up?', 'platform_health');
-    await show('How many credits does the account have?', 'account_credits_balance');
-    await show('Which tools can the budget use?', 'account_products_list', { page_size: 3 });
-
-    out(`\n${bold('The agent wallet')} ${dim('(no account needed; the key never reaches the model)')}`);
-    await show("Create the agent's own wallet (encrypted into the local keystore)", 'wallet_create');
-    await show('Wallet, credits, spend policy and today\'s spend', 'wallet_status');
-
-    out(`\n${bold('Find and use a marketplace tool')}`);
-    const found = await show('Search the marketplace', 'marketplace_search', { query: 'echo a message' });
-    const product = ((found.structuredContent as { results?: { product: string; actions: { action: string }[] }[] }).results ?? [])[0];
-    const slug = product?.product ?? sandbox.ids.productSlug;
-    const action = product?.actions[0]?.action ?? sandbox.ids.actionSlug;
-    await show('See its parameters and price', 'marketplace_describe', { product: slug, action });
-    await show('Call it, paid with the wallet\'s credits (signed request)', 'marketplace_invoke', { product: slug, action, parameters: { message: 'hello from the demo' } });
-    await show('Call it again, paid on-chain with x402 inside the spend policy', 'marketplace_invoke', { product: slug, action, parameters: { message: 'paid with x402' }, payment: 'x402' });
-    await show('The payment ledger', 'payments_list');
-
-    out(`\n${bold('Long-running work')}`);
-    step++;
-    out(`\n${bold(`${step}. Run a workflow and wait, with progress`)}`);
-    out(dim(`   → workflow_run {"workflow_id":"${sandbox.ids.workflow}","prompt":"Summarize the status of open orders"}`));
-    const run = (await client.callTool({ name: 'workflow_run', arguments: { workflow_id: sandbox.ids.workflow, prompt: 'Summarize the status of open orders' } }, undefined, {
-      onprogress: (p) => out(dim(`   … ${p.message ?? p.progress}`)),
-    })) as CallToolResult;
-    out(`   ${run.isError ? '✗' : '✓'} ${firstLine(run)}`);
-    await show('Embed the workflow chat on a website', 'embed_workflow', { workflow_id: sandbox.ids.workflow });
-
-    out(`\n${bold('What failures look like')} ${dim('(each names the problem and the next step; nothing is paid)')}`);
-    await show('Parameters that do not match the schema are refused before any payment', 'marketplace_invoke', { product: slug, action, parameters: { repeat: 'lots' }, payment: 'x402' });
-    await show('A price over the per-payment cap is refused before signing', 'marketplace_invoke', {
-      product: sandbox.ids.expensiveProductSlug,
-      action: sandbox.ids.expensiveActionSlug,
-      parameters: {},
-      payment: 'x402',
-    });
-    await show('A workflow that is not on the budget', 'workflow_run_trigger', { workflow_id: sandbox.ids.notOnBudgetWorkflow, prompt: 'go' });
-    await show('An id that tries to escape its URL path', 'workflow_run_status', { run_id: '../admin' });
-
+    for (const s of sandboxes) {
+      if (!s.demo) continue;
+      if (sandboxes.length > 1) out(`\n${bold(`── ${s.title} ──`)}`);
+      await s.demo(script);
+    }
     out(`\n${bold('Done.')} Next: run ${bold('npm test')}, or install agentpmt-mcp in Claude Desktop (see README).`);
     return 0;
   } catch (err) {
@@ -111,7 +79,7 @@ export async function runDemo(): Promise<number> {
     return 1;
   } finally {
     await client.close().catch(() => undefined);
-    await sandbox.close();
+    await Promise.all(sandboxes.map((s) => s.close()));
     rmSync(home, { recursive: true, force: true });
   }
 }

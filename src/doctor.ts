@@ -1,10 +1,10 @@
 import { constants as fsc, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Agent, request } from 'undici';
+import { HttpClient } from './core/http-client.js';
 import { ConfigError, loadConfig, SETTINGS, type Config, type SettingName } from './config.js';
 import { accountBearerToken } from './platforms/agentpmt/auth.js';
 import { ToolFailureError } from './core/errors.js';
-import { selectTools } from './platforms/agentpmt/toolsets.js';
+import { servedPlatforms } from './assembly.js';
 import { VERSION } from './version.js';
 
 /**
@@ -131,21 +131,15 @@ interface ProbeResult {
   ms: number;
 }
 
-async function probe(agent: Agent, url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<ProbeResult> {
+/** A GET through the core's one HTTP client (no retries: doctor reports what it sees). */
+async function probe(client: HttpClient, base: string, path: string, headers: Record<string, string> = {}): Promise<ProbeResult> {
   const started = Date.now();
   try {
-    const res = await request(url, {
-      method: 'GET',
-      dispatcher: agent,
-      headers: { 'user-agent': `agentpmt-mcp-doctor/${VERSION}`, accept: '*/*', ...headers },
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = await res.body.text();
-    return { status: res.statusCode, body: body.slice(0, 64 * 1024), ms: Date.now() - started };
+    const res = await client.request({ origin: base, method: 'GET', path, headers: { accept: '*/*', ...headers }, idempotent: true });
+    return { status: res.status, body: res.text.slice(0, 64 * 1024), ms: Date.now() - started };
   } catch (err) {
-    return { error: errorCode(err), ms: Date.now() - started };
+    if (err instanceof ToolFailureError && err.failure.code === 'timeout') return { error: 'timed out', ms: Date.now() - started };
+    return { error: errorCode(err instanceof Error && err.cause !== undefined ? err.cause : err), ms: Date.now() - started };
   }
 }
 
@@ -191,9 +185,11 @@ function checkConfig(report: Report, flags: Partial<Record<SettingName, string>>
   for (let round = 0; round < 40; round++) {
     try {
       const config = loadConfig(f, e);
-      const tools = selectTools(config);
+      const served = servedPlatforms(config);
+      const tools = served.reduce((n, s) => n + s.tools.length, 0);
       if (invalid.size === 0) {
-        report.line('✓', `configuration: every setting is valid (${tools.length} tools enabled${config.readOnly ? ', read-only' : ''})`);
+        const platforms = served.length > 1 ? ` across ${served.map((s) => s.platform.title).join(', ')}` : '';
+        report.line('✓', `configuration: every setting is valid (${tools} tools enabled${platforms}${config.readOnly ? ', read-only' : ''})`);
       }
       return { config, invalid };
     } catch (err) {
@@ -434,15 +430,14 @@ interface OriginResult {
 
 async function checkOrigin(
   report: Report,
-  agent: Agent,
-  timeoutMs: number,
+  client: HttpClient,
   which: 'apiUrl' | 'webUrl',
   base: string,
 ): Promise<OriginResult> {
   const setting = SETTINGS[which].env;
   const label = which === 'apiUrl' ? 'account API' : 'web origin';
   const probePath = which === 'apiUrl' ? '/health' : '/embed.js';
-  const r = await probe(agent, `${base}${probePath}`, timeoutMs);
+  const r = await probe(client, base, probePath);
   const shown = shownUrl(base);
   const sandboxHint = isLoopback(base) ? ' For the local sandbox: is `agentpmt-mcp sandbox` running on that port?' : '';
   if (r.error !== undefined) {
@@ -481,7 +476,7 @@ function checkSandbox(report: Report, config: Config, invalid: Set<SettingName>,
   report.line('✓', `origins: ${shownUrl(api)} and ${shownUrl(webUrl)} (not the production defaults, not a local sandbox)`);
 }
 
-async function checkCredentials(report: Report, config: Config, agent: Agent, timeoutMs: number, apiReachable: boolean, apiValid: boolean): Promise<void> {
+async function checkCredentials(report: Report, config: Config, client: HttpClient, apiReachable: boolean, apiValid: boolean): Promise<void> {
   const token = accountBearerToken(config);
   if (!token) {
     report.line('!', 'account: no credentials (AGENTPMT_BEARER_TOKEN, or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY), so the account tools (account_*, workflow_run*) will not work; public and wallet tools still do. Fix: set AGENTPMT_BEARER_TOKEN to the "Agent Group Bearer Token" from the AgentPMT dashboard.');
@@ -492,7 +487,7 @@ async function checkCredentials(report: Report, config: Config, agent: Agent, ti
     report.line('!', `account: credentials are set (${source}) but could not be verified because the account API is not reachable.`);
     return;
   }
-  const r = await probe(agent, `${config.apiUrl}/credits/balance`, timeoutMs, { authorization: `Bearer ${token}` });
+  const r = await probe(client, config.apiUrl, '/credits/balance', { authorization: `Bearer ${token}` });
   if (r.error !== undefined) {
     report.line('!', `account: credentials are set (${source}) but could not be verified (GET /credits/balance: ${r.error}).`);
   } else if (r.status === 401 || r.status === 403) {
@@ -535,7 +530,7 @@ export async function runDoctor(
   await guard('wallet', () => checkWallet(report, config));
 
   const timeoutMs = opts.probeTimeoutMs ?? Math.min(5000, config.timeoutMs);
-  const agent = new Agent({ connect: { timeout: timeoutMs }, keepAliveTimeout: 10, keepAliveMaxTimeout: 10 });
+  const client = new HttpClient({ timeoutMs, maxRetries: 0, userAgent: `agentpmt-mcp-doctor/${VERSION}` });
   try {
     let api: OriginResult | undefined;
     let web: OriginResult | undefined;
@@ -545,15 +540,27 @@ export async function runDoctor(
         continue;
       }
       await guard(SETTINGS[which].env, async () => {
-        const r = await checkOrigin(report, agent, timeoutMs, which, config[which]);
+        const r = await checkOrigin(report, client, which, config[which]);
         if (which === 'apiUrl') api = r;
         else web = r;
       });
     }
     checkSandbox(report, config, invalid, web);
-    await guard('account', () => checkCredentials(report, config, agent, timeoutMs, api?.reachable ?? false, !invalid.has('apiUrl')));
+    await guard('account', () => checkCredentials(report, config, client, api?.reachable ?? false, !invalid.has('apiUrl')));
   } finally {
-    await agent.close().catch(() => undefined);
+    await client.destroy();
+  }
+  // The other platforms' own checks (AgentPMT's are the ones above).
+  const served = (() => {
+    try {
+      return servedPlatforms(config);
+    } catch {
+      return [];
+    }
+  })();
+  for (const { platform } of served) {
+    if (!platform.doctor) continue;
+    await guard(platform.title, async () => (await platform.doctor!()).run(config, report));
   }
 
   report.plain('');

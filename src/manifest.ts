@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { catalog } from './platforms/agentpmt/tools/index.js';
+import { PLATFORMS } from './platforms/index.js';
 import { configSchema, SETTINGS, type SettingName } from './config.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +13,7 @@ import { VERSION } from './version.js';
 /** Settings that make no sense inside Claude Desktop (it always runs the server over stdio). */
 export const MANIFEST_EXCLUDED_SETTINGS: Readonly<Partial<Record<SettingName, string>>> = {
   transport: 'Claude Desktop runs the server over stdio',
+  platforms: 'platforms are served when their credentials are set',
   host: 'HTTP transport only',
   port: 'HTTP transport only',
   httpToken: 'HTTP transport only',
@@ -180,7 +181,7 @@ export function buildManifest(): Record<string, unknown> {
         env,
       },
     },
-    tools: catalog.map((d) => ({ name: d.name, description: d.description })),
+    tools: PLATFORMS.flatMap((p) => p.catalog).map((d) => ({ name: d.name, description: d.description })),
     keywords: ['agentpmt', 'mcp', 'agents', 'marketplace', 'workflows', 'payments', 'credits', 'wallet', 'webhooks'],
     license: pkg.license ?? 'MIT',
     compatibility: {

@@ -13,8 +13,11 @@ export interface ToolFailure {
 }
 
 export class ToolFailureError extends Error {
-  constructor(readonly failure: ToolFailure) {
-    super(failure.message);
+  constructor(
+    readonly failure: ToolFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(failure.message, options);
     this.name = 'ToolFailureError';
   }
 }

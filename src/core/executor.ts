@@ -58,7 +58,8 @@ export function pathParamsOf(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 }
 
-function fillPath(template: string, args: Args): string {
+/** A path template filled from arguments: each `{arg}` validated and percent-encoded (the one place request paths are built). */
+export function fillPath(template: string, args: Args): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {
     const value = args[name];
     if (typeof value !== 'string' || value === '') {

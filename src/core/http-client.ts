@@ -217,20 +217,27 @@ export class HttpClient {
       err instanceof undiciErrors.BodyTimeoutError ||
       err instanceof undiciErrors.ConnectTimeoutError;
     if (isTimeout) {
-      return new ToolFailureError({
-        code: 'timeout',
-        message: `The platform did not answer ${req.method} ${req.path.split('?')[0]} within ${this.opts.timeoutMs} ms.`,
-        next_step: req.idempotent
-          ? 'Retry in a moment; if it keeps timing out, check platform_health.'
-          : 'The request may or may not have been applied. Check the current state (a status or list tool) before retrying.',
-      });
+      return new ToolFailureError(
+        {
+          code: 'timeout',
+          message: `The platform did not answer ${req.method} ${req.path.split('?')[0]} within ${this.opts.timeoutMs} ms.`,
+          next_step: req.idempotent
+            ? 'Retry in a moment; if it keeps timing out, check platform_health.'
+            : 'The request may or may not have been applied. Check the current state (a status or list tool) before retrying.',
+        },
+        { cause: err },
+      );
     }
     const code = (err as { code?: string }).code;
-    return new ToolFailureError({
-      code: 'network_error',
-      message: `Could not reach ${req.origin}${code ? ` (${code})` : ''}.`,
-      next_step: this.opts.networkHint ?? 'Check the network and the platform URL settings, then retry.',
-    });
+    // The transport's own error stays attached (never shown to the model): doctor names its code.
+    return new ToolFailureError(
+      {
+        code: 'network_error',
+        message: `Could not reach ${req.origin}${code ? ` (${code})` : ''}.`,
+        next_step: this.opts.networkHint ?? 'Check the network and the platform URL settings, then retry.',
+      },
+      { cause: err },
+    );
   }
 
   /** Aborts whatever is still in flight: for a shutdown that must end within its bound. */

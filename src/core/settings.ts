@@ -60,6 +60,7 @@ export const CORE_SETTINGS = {
   maxRetries: { env: 'AGENTPMT_MAX_RETRIES', flag: 'max-retries', doc: 'retries for idempotent platform requests (default 2)' },
   shutdownSeconds: { env: 'AGENTPMT_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', doc: 'on SIGTERM or stdin close, how long running calls get before they are answered "outcome unknown, will be reconciled" and the process exits (default 10)' },
   logLevel: { env: 'AGENTPMT_LOG_LEVEL', flag: 'log-level', doc: 'debug, info (default), warn, error or silent' },
+  platforms: { env: 'AGENTPMT_PLATFORMS', flag: 'platforms', doc: 'comma-separated platforms to serve (agentpmt, and the others listed under Platforms); default: AgentPMT plus every platform whose credentials are set' },
   toolsets: { env: 'AGENTPMT_TOOLSETS', flag: 'toolsets', doc: 'comma-separated toolsets to enable, "default" or "all" (default: default)' },
   tools: { env: 'AGENTPMT_TOOLS', flag: 'tools', doc: 'comma-separated single tools to enable on top of the toolsets' },
   readOnly: { env: 'AGENTPMT_READ_ONLY', flag: 'read-only', doc: 'only expose read-only tools (true/false); overrides everything else', boolean: true },
@@ -86,6 +87,10 @@ export const coreShape = {
     maxRetries: intInRange(0, 5).default(2),
     shutdownSeconds: intInRange(1, 120).default(10),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    platforms: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))),
     toolsets: z
       .string()
       .default('default')

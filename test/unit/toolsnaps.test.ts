@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createMcpServer, createSharedRuntime } from '../../src/server.js';
 import { ROOT } from '../helpers.js';
+import { PLATFORMS } from '../../src/platforms/index.js';
 
 /**
  * Toolsnaps: what the model sees of every tool (name, title, description,
@@ -15,11 +16,11 @@ import { ROOT } from '../helpers.js';
  * `npm run toolsnaps`, so a reviewer sees in the diff exactly what the model
  * will see differently.
  */
-const DIR = path.join(ROOT, 'test', 'toolsnaps', 'agentpmt');
 const UPDATE = process.env.UPDATE_TOOLSNAPS === '1';
 
+/** Every platform served, every toolset on: the whole surface, one folder per platform. */
 async function listTools() {
-  const config = loadConfig({}, { AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-toolsnaps') });
+  const config = loadConfig({}, { AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-toolsnaps') });
   const shared = createSharedRuntime(config);
   const server = createMcpServer(shared);
   const [a, b] = InMemoryTransport.createLinkedPair();
@@ -37,8 +38,10 @@ async function listTools() {
 const render = (tool: unknown) => JSON.stringify(tool, null, 2) + '\n';
 
 describe('toolsnaps', () => {
-  it('every tool the model sees matches its committed snapshot', async () => {
-    const tools = await listTools();
+  it.each(PLATFORMS.map((p) => [p.id, p] as const))('every %s tool the model sees matches its committed snapshot', async (id, platform) => {
+    const DIR = path.join(ROOT, 'test', 'toolsnaps', id);
+    const own = new Set(platform.catalog.map((t) => t.name));
+    const tools = (await listTools()).filter((t) => own.has(t.name));
     if (UPDATE) {
       rmSync(DIR, { recursive: true, force: true });
       mkdirSync(DIR, { recursive: true });

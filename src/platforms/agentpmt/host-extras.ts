@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AnyTool } from './tools/types.js';
 import type { RuntimeContext } from './context.js';
 import { execute } from './executor.js';
-import { log, type LogEntry } from '../../core/log.js';
 import { describePolicy } from './payments/policy.js';
 import { paymentSummary, readLedger } from './payments/payer.js';
 import { walletStatus } from './tools/payments.js';
@@ -84,17 +83,4 @@ export function registerHostExtras(server: McpServer, ctx: Ctx, declarations: re
       ],
     }),
   );
-}
-
-/** Forwards our log lines to the MCP client as notifications/message (it filters by the level it set with logging/setLevel). */
-export function forwardLogs(server: McpServer): () => void {
-  let sending = false;
-  return log.addListener((entry: LogEntry) => {
-    if (sending || !server.isConnected()) return;
-    sending = true; // a failure to send must not log, and so send, again
-    server
-      .sendLoggingMessage({ level: entry.level === 'warn' ? 'warning' : entry.level, logger: 'agentpmt', data: entry })
-      .catch(() => undefined)
-      .finally(() => (sending = false));
-  });
 }

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import { createSandboxHttp, type SandboxFault, type SandboxRequestRecord } from "../../../sandbox-kit/server.js";
 import { registerAccountRoutes } from "./account.js";
 import { isValidBearer } from "./auth.js";
 import { registerEmbedRoutes } from "./embed.js";
@@ -17,7 +16,7 @@ import {
   type X402FaultConfig,
   type X402SettledPayment,
 } from "./external/index.js";
-import { errorResponse, HttpError, Router, type RequestContext, type SandboxResponse } from "./http.js";
+import { errorResponse, Router } from "./http.js";
 import { SandboxState, type SandboxCredentials } from "./state.js";
 import { registerWebhookRoutes } from "./webhooks.js";
 import { registerScheduleRoutes, SCHEDULE_IDS } from "./schedules.js";
@@ -68,28 +67,7 @@ export function hostForPath(path: string): SandboxHost {
   return path.startsWith("/api/") || path === "/embed.js" || path.startsWith("/embed/") ? "web" : "api";
 }
 
-export interface SandboxFault {
-  method?: string;
-  /** Exact path, or a prefix ending in '*'. Query strings are not part of the match. */
-  path: string;
-  delayMs?: number;
-  status?: number;
-  body?: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-  /** How many requests the fault applies to. Default: unlimited. */
-  times?: number;
-}
-
-export interface SandboxRequestRecord {
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string | undefined>;
-  body: string;
-  status: number;
-  at: number;
-}
+export type { SandboxFault, SandboxRequestRecord } from "../../../sandbox-kit/server.js";
 
 export interface Sandbox {
   /** The www. origin (and, unless splitHosts, the api. one too). */
@@ -156,9 +134,6 @@ export const SANDBOX_CREDENTIALS: Readonly<SandboxCredentials> = Object.freeze({
   budgetKey: "sandbox-budget-key",
 });
 
-const MAX_BODY_BYTES = 1024 * 1024;
-/** Past this we stop draining an oversized upload and drop the connection. */
-const HARD_BODY_CAP_BYTES = 32 * 1024 * 1024;
 const SLOW_WORKFLOW_MS = 120_000;
 
 function buildRouter(): Router {
@@ -169,59 +144,6 @@ function buildRouter(): Router {
   registerExternalRoutes(router);
   registerScheduleRoutes(router);
   return router;
-}
-
-function lowercaseHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
-}
-
-type BodyResult = { kind: "ok"; body: Buffer } | { kind: "too_large" } | { kind: "aborted" };
-
-/**
- * Reads the body but keeps at most MAX_BODY_BYTES. An oversized body is drained rather than
- * cut off, so the client sees a clean 413 instead of a reset connection.
- */
-function readBody(req: IncomingMessage): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (r: BodyResult) => {
-      if (!done) {
-        done = true;
-        resolve(r);
-      }
-    };
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (size > HARD_BODY_CAP_BYTES) {
-        req.destroy();
-        finish({ kind: "aborted" });
-      }
-    });
-    req.on("end", () => finish(size > MAX_BODY_BYTES ? { kind: "too_large" } : { kind: "ok", body: Buffer.concat(chunks) }));
-    req.on("error", () => finish({ kind: "aborted" }));
-    req.on("close", () => finish({ kind: "aborted" }));
-  });
-}
-
-function splitUrl(rawUrl: string): { path: string; query: string } {
-  // Split by hand: `new URL("//x", base)` would read "//x" as a host.
-  const withoutFragment = rawUrl.split("#")[0]!;
-  const q = withoutFragment.indexOf("?");
-  return q === -1
-    ? { path: withoutFragment, query: "" }
-    : { path: withoutFragment.slice(0, q), query: withoutFragment.slice(q + 1) };
-}
-
-function faultMatches(f: SandboxFault, method: string, path: string): boolean {
-  if (f.method !== undefined && f.method.toUpperCase() !== method.toUpperCase()) return false;
-  return f.path.endsWith("*") ? path.startsWith(f.path.slice(0, -1)) : path === f.path;
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -260,195 +182,36 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const state = new SandboxState(config);
   const router = buildRouter();
-  const requests: SandboxRequestRecord[] = [];
-  let faults: SandboxFault[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
-  let closed = false;
-  let baseUrl = "";
-  let apiBaseUrl = "";
   const split = opts.splitHosts === true;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          timers.delete(entry);
-          resolve();
-        }, ms),
-        wake: resolve,
-      };
-      timers.add(entry);
-    });
-
-  const send = (res: ServerResponse, record: SandboxRequestRecord, r: SandboxResponse, extraHeaders?: Record<string, string>) => {
-    if (res.headersSent || res.destroyed) return;
-    if (r.destroySocket) {
-      // x402 fault dropAfterSettle: the connection dies without an answer (record.status stays 0).
-      res.destroy();
-      return;
-    }
-    const payload = r.raw ?? JSON.stringify(r.json ?? null);
-    const headers: Record<string, string> = {
-      "content-type": r.contentType ?? (r.raw !== undefined ? "text/plain; charset=utf-8" : "application/json"),
-      ...r.headers,
-      ...extraHeaders,
-      "content-length": String(Buffer.byteLength(payload)),
-    };
-    // Set before writing: tests read the record as soon as their fetch resolves.
-    record.status = r.status;
-    res.writeHead(r.status, headers);
-    res.end(payload);
-  };
-
-  const takeFault = (method: string, path: string): SandboxFault | undefined => {
-    const f = faults.find((x) => faultMatches(x, method, path));
-    if (!f) return undefined;
-    if (f.times !== undefined) {
-      f.times -= 1;
-      if (f.times <= 0) faults = faults.filter((x) => x !== f);
-    }
-    return f;
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse, host: SandboxHost | "both") => {
-    const method = (req.method ?? "GET").toUpperCase();
-    const { path, query } = splitUrl(req.url ?? "/");
-    const headers = lowercaseHeaders(req);
-    const record: SandboxRequestRecord = { method, path, query, headers, body: "", status: 0, at: config.now() };
-    requests.push(record);
-    res.on("finish", () => {
-      if (record.status === 0) record.status = res.statusCode;
-    });
-
-    const body = await readBody(req);
-    if (body.kind === "aborted" || closed) return;
-    if (body.kind === "too_large") {
-      send(res, record, errorResponse(router.styleFor(path), 413, "payload_too_large", `Request body exceeds ${MAX_BODY_BYTES} bytes.`));
-      return;
-    }
-    record.body = body.body.toString("utf8");
-
-    let faultHeaders: Record<string, string> | undefined;
-    const fault = takeFault(method, path);
-    if (fault) {
-      if (fault.delayMs !== undefined && fault.delayMs > 0) await sleep(fault.delayMs);
-      if (closed) return;
-      if (fault.status !== undefined || fault.body !== undefined) {
-        send(res, record, {
-          status: fault.status ?? 200,
-          raw: fault.body ?? JSON.stringify({ detail: "Sandbox injected fault" }),
-          contentType: fault.contentType ?? "application/json",
-          ...(fault.headers ? { headers: fault.headers } : {}),
-        });
-        return;
+  const kit = createSandboxHttp<SandboxHost | "both">({
+    name: "agentpmt sandbox",
+    host,
+    now: config.now,
+    errorFor: (path, status, message) =>
+      status === 413 ? errorResponse(router.styleFor(path), 413, "payload_too_large", message) : errorResponse(router.styleFor(path), 500, "internal_error", router.styleFor(path) === "fastapi" ? "Internal Server Error" : message),
+    dispatch: async (req, tag) => {
+      const { method, path, headers } = req;
+      if (tag !== "both" && hostForPath(path) !== tag) {
+        const other = tag === "api" ? "www. (AGENTPMT_WEB_URL)" : "api. (AGENTPMT_API_URL)";
+        return errorResponse("fastapi", 404, "not_found", `Not Found: ${path} is served by the ${other} host, not this one.`);
       }
-      faultHeaders = fault.headers;
-    }
-
-    if (host !== "both" && hostForPath(path) !== host) {
-      const other = host === "api" ? "www. (AGENTPMT_WEB_URL)" : "api. (AGENTPMT_API_URL)";
-      send(res, record, errorResponse("fastapi", 404, "not_found", `Not Found: ${path} is served by the ${other} host, not this one.`), faultHeaders);
-      return;
-    }
-    const match = router.resolve(method, path);
-    if (match.kind === "not_found") {
-      send(res, record, errorResponse("fastapi", 404, "not_found", "Not Found"), faultHeaders);
-      return;
-    }
-    if (match.kind === "method_not_allowed") {
-      send(res, record, errorResponse(match.style, 405, "method_not_allowed", "Method Not Allowed", { allow: match.allow.join(", ") }), faultHeaders);
-      return;
-    }
-    const { route, params } = match;
-    if (route.auth === "bearer" && !isValidBearer(headers.authorization, config.credentials)) {
-      const message = route.style === "webhook" ? "Missing or invalid bearer token" : "Invalid or missing bearer token";
-      send(res, record, errorResponse(route.style, 401, "unauthorized", message, { "www-authenticate": "Bearer" }), faultHeaders);
-      return;
-    }
-    const ctx: RequestContext = {
-      method,
-      path,
-      query: new URLSearchParams(query),
-      headers,
-      body: body.body,
-      params,
-      baseUrl: host === "api" ? apiBaseUrl : baseUrl,
-      remoteAddress: req.socket.remoteAddress ?? "unknown",
-      state,
-      now: config.now,
-      sleep,
-    };
-    let response: SandboxResponse;
-    try {
-      response = await route.handler(ctx);
-    } catch (err) {
-      if (err instanceof HttpError) response = err.response;
-      else {
-        process.stderr.write(`[agentpmt sandbox] ${method} ${path} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-        response = errorResponse(route.style, 500, "internal_error", route.style === "fastapi" ? "Internal Server Error" : "Unexpected sandbox error.");
+      const match = router.resolve(method, path);
+      if (match.kind === "not_found") return errorResponse("fastapi", 404, "not_found", "Not Found");
+      if (match.kind === "method_not_allowed") return errorResponse(match.style, 405, "method_not_allowed", "Method Not Allowed", { allow: match.allow.join(", ") });
+      const { route, params } = match;
+      if (route.auth === "bearer" && !isValidBearer(headers.authorization, config.credentials)) {
+        const message = route.style === "webhook" ? "Missing or invalid bearer token" : "Invalid or missing bearer token";
+        return errorResponse(route.style, 401, "unauthorized", message, { "www-authenticate": "Bearer" });
       }
-    }
-    send(res, record, response, faultHeaders);
-  };
-
-  const sockets2 = sockets;
-  const makeServer = (host: SandboxHost | "both") => {
-    const srv = createServer((req, res) => {
-      handle(req, res, host).catch((err: unknown) => {
-        process.stderr.write(`[agentpmt sandbox] unhandled: ${String(err)}\n`);
-        if (!res.headersSent && !res.destroyed) {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ detail: "Internal Server Error" }));
-        }
-      });
-    });
-    srv.on("connection", (socket: Socket) => {
-      sockets2.add(socket);
-      socket.on("close", () => sockets2.delete(socket));
-    });
-    return srv;
-  };
-  const listen = (srv: ReturnType<typeof createServer>, port: number) =>
-    new Promise<number>((resolve, reject) => {
-      srv.once("error", reject);
-      srv.listen(port, host, () => {
-        srv.off("error", reject);
-        const address = srv.address();
-        if (address === null || typeof address === "string") reject(new Error("sandbox: unexpected server address"));
-        else resolve(address.port);
-      });
-    });
-  const server = makeServer(split ? "web" : "both");
-  const apiServer = split ? makeServer("api") : undefined;
-  const port = await listen(server, opts.port ?? 0);
-  const hostPart = host.includes(":") ? `[${host}]` : host;
-  baseUrl = `http://${hostPart}:${port}`;
-  apiBaseUrl = apiServer ? `http://${hostPart}:${await listen(apiServer, 0)}` : baseUrl;
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      closed = true;
-      for (const t of timers) {
-        clearTimeout(t.timer);
-        t.wake();
-      }
-      timers.clear();
-      let open = apiServer ? 2 : 1;
-      const done = () => {
-        open -= 1;
-        if (open === 0) resolve();
-      };
-      server.close(done);
-      apiServer?.close(done);
-      // Keep-alive and in-flight connections would otherwise hold close() open.
-      server.closeAllConnections();
-      apiServer?.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    });
-    return closing;
-  };
+      return route.handler({ ...req, params, state });
+    },
+  });
+  const web = await kit.listen(split ? "web" : "both", opts.port ?? 0);
+  const baseUrl = web.url;
+  const port = web.port;
+  const apiBaseUrl = split ? (await kit.listen("api", 0)).url : baseUrl;
+  const requests = kit.requests;
+  const close = () => kit.close();
 
   const a = state.catalog.anchors;
   const echo = state.catalog.productsById.get(a.product)!;
@@ -513,17 +276,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return [...state.external.issuedMnemonics];
     },
     requests,
-    addFault(f: SandboxFault) {
-      if (typeof f.path !== "string" || f.path === "") throw new TypeError("addFault: path is required");
-      if (f.times !== undefined && (!Number.isInteger(f.times) || f.times < 1)) throw new RangeError("addFault: times must be a positive integer");
-      faults.push({ ...f, ...(f.headers ? { headers: { ...f.headers } } : {}) });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    addFault: (f) => kit.addFault(f),
+    clearFaults: () => kit.clearFaults(),
     reset() {
       state.reset();
-      faults = [];
+      kit.clearFaults();
       requests.length = 0;
     },
     x402: {

@@ -3,6 +3,7 @@ import { pathSegment } from './fields.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { ToolFailureError } from '../../../core/errors.js';
 import { requestFor } from '../executor.js';
+import { fillPath } from '../../../core/executor.js';
 import { okResult } from '../../../core/results.js';
 import { sendWithX402 } from '../payments/payer.js';
 import { paidCallResult } from './paid-result.js';
@@ -66,7 +67,7 @@ export const marketplaceInvoke = defineEndpoint({
           kind: 'tool_invoke',
           description: `marketplace tool ${label}`,
           origin: ctx.config.webUrl,
-          path: `/api/external/tools/${encodeURIComponent(productSlug)}/actions/${encodeURIComponent(actionSlug)}/invoke`,
+          path: fillPath(marketplaceInvoke.path, { product: productSlug, action: actionSlug }),
           // Direct x402 sends the action's parameters as the raw body (contracts §4).
           body: JSON.stringify(args.parameters),
           ...(args.quote_id ? { quoteId: args.quote_id } : {}),

@@ -1,0 +1,41 @@
+import { ConfigError, type Config } from './config.js';
+import type { Platform, ToolSurface } from './core/platform.js';
+import { selectTools, SelectionError } from './core/inventory.js';
+import { PLATFORMS } from './platforms/index.js';
+
+export interface Served {
+  platform: Platform<Config>;
+  tools: ToolSurface[];
+}
+
+/**
+ * The platforms this run serves (AGENTPMT_PLATFORMS, or every configured one) and
+ * each one's tools for the chosen toolsets; an unknown or unserved name stops
+ * start-up naming the setting and the fix.
+ */
+export function servedPlatforms(config: Config, all: readonly Platform<Config>[] = PLATFORMS): Served[] {
+  const invalid = (where: string, message: string) => new ConfigError(`Invalid setting:\n  ${where}: ${message}`);
+  for (const name of config.platforms ?? []) {
+    if (!all.some((p) => p.id === name)) throw invalid('AGENTPMT_PLATFORMS (--platforms)', `unknown platform "${name}". Known: ${all.map((p) => p.id).join(', ')}.`);
+  }
+  const served = all.filter((p) => (config.platforms ? config.platforms.includes(p.id) : p.configured(config)));
+  const catalog = served.flatMap((p) => p.catalog);
+  const known = served.flatMap((p) => p.toolsets.known);
+  let selected: ToolSurface[];
+  try {
+    selected = selectTools(catalog, config, { known, defaults: served.flatMap((p) => p.toolsets.defaults) });
+  } catch (err) {
+    if (!(err instanceof SelectionError)) throw err;
+    throw invalid(err.setting === 'toolsets' ? 'AGENTPMT_TOOLSETS (--toolsets)' : 'AGENTPMT_TOOLS (--tools)', unservedHint(err, served, all) ?? err.message);
+  }
+  const chosen = new Set(selected);
+  return served.map((platform) => ({ platform, tools: platform.catalog.filter((t) => chosen.has(t)) }));
+}
+
+/** A name that belongs to a platform this run does not serve: say how to serve it. */
+function unservedHint(err: SelectionError, served: readonly Platform<Config>[], all: readonly Platform<Config>[]): string | undefined {
+  const name = /"([^"]+)"/.exec(err.message)?.[1];
+  if (name === undefined) return undefined;
+  const owner = all.find((p) => !served.includes(p) && (err.setting === 'toolsets' ? p.toolsets.known.includes(name) : p.catalog.some((t) => t.name === name)));
+  return owner ? `"${name}" belongs to ${owner.title}, which this run does not serve. To serve it: ${owner.howToEnable}.` : undefined;
+}

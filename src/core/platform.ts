@@ -1,0 +1,108 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { z } from 'zod';
+import type { SettingSpec } from './settings.js';
+
+/** What the server assembly knows of a tool: what the model sees, and the toolset it belongs to. */
+export interface ToolSurface {
+  name: string;
+  title: string;
+  /** LLM-facing: when to use it, what it costs, what to call next. */
+  description: string;
+  toolset: string;
+  input: z.ZodRawShape;
+  annotations: Omit<ToolAnnotations, 'title'>;
+}
+
+export interface ElicitAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
+}
+
+export type ElicitSchema = { type: 'object'; properties: Record<string, unknown>; required?: string[] };
+
+/** What one tool call gets from the MCP session that carries it. */
+export interface CallScope {
+  signal: AbortSignal;
+  /** Reports progress when the client sent a progress token; otherwise a no-op. */
+  progress(progress: number, message: string, total?: number): Promise<void>;
+  /** Asks the user through MCP elicitation; absent when the client cannot. */
+  elicit?: (message: string, requestedSchema: ElicitSchema) => Promise<ElicitAnswer>;
+}
+
+/** Runs a call under the server's bookkeeping (in-flight count, progress, elicitation): how a platform registers tools outside its catalog. */
+export type CallWrapper = (run: (args: Record<string, unknown>, scope: CallScope) => Promise<CallToolResult>) => (args: Record<string, unknown>, extra: unknown) => Promise<CallToolResult>;
+
+/** A platform's part of one MCP session (one per stdio process, one per HTTP session). */
+export interface PlatformSession {
+  call(tool: ToolSurface, args: Record<string, unknown>, scope: CallScope): Promise<CallToolResult>;
+  /** Resources, prompts and tools outside the catalog (AgentPMT's pinned actions). */
+  registerExtras?(server: McpServer, wrap: CallWrapper): void;
+}
+
+/** A platform running in this process: its services (clients, wallet, ledger, caches) are its own and opaque to the core. */
+export interface PlatformRuntime {
+  /** The tools this run serves (after toolsets, single tools and read-only). */
+  readonly tools: readonly ToolSurface[];
+  session(): PlatformSession;
+  /** Background work after start-up (reconciling payments); must not delay the first tools/list. */
+  start?(): Promise<void>;
+  /** The server is stopping: work that cannot finish in time is recorded as unknown and answered. */
+  stopWork?(): void;
+  close(): Promise<void>;
+}
+
+export type DoctorMark = '✓' | '!' | '✗';
+export interface DoctorReport {
+  line(mark: DoctorMark, text: string): void;
+}
+
+/** A platform's sandbox, started for `agentpmt-mcp sandbox` and the demo. */
+export interface RunningSandbox {
+  title: string;
+  url: string;
+  /** The settings that point the server at this sandbox. */
+  env: Record<string, string>;
+  /** Lines printed under the settings (sample ids, what to try). */
+  notes: string[];
+  /** The demo's chapter for this platform, in registry order. */
+  demo?(script: DemoScript): Promise<void>;
+  /** Toolsets the demo chapter needs beyond the defaults. */
+  demoToolsets?: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface SandboxLauncher {
+  start(opts: { port?: number; host?: string; /** Quick runs for the demo. */ fast?: boolean }): Promise<RunningSandbox>;
+}
+
+/** What a demo chapter can do: headings and calls that print themselves. */
+export interface DemoScript {
+  client: Client;
+  heading(title: string, note?: string): void;
+  show(title: string, tool: string, args?: Record<string, unknown>, opts?: { progress?: boolean }): Promise<CallToolResult>;
+}
+
+/**
+ * A platform is a folder that exports one of these (src/platforms/<id>/platform.ts):
+ * its settings, tools and toolsets, how it runs, its doctor checks and its sandbox.
+ * `C` is the part of the configuration it reads.
+ */
+export interface Platform<C> {
+  id: string;
+  title: string;
+  settings: Readonly<Record<string, SettingSpec>>;
+  /** Served without being named in AGENTPMT_PLATFORMS: its credentials are set (AgentPMT: always). */
+  configured(config: C): boolean;
+  /** What to set to serve it, for error messages ("set AGENTRUNTIME_TOKEN"). */
+  howToEnable: string;
+  /** One or two sentences for the server's instructions. */
+  instructions: string;
+  toolsets: { known: readonly string[]; defaults: readonly string[] };
+  catalog: readonly ToolSurface[];
+  createRuntime(config: C, tools: readonly ToolSurface[]): PlatformRuntime;
+  /** Checks of `agentpmt-mcp doctor` (loaded lazily: start-up does not pay for them). */
+  doctor?(): Promise<{ run(config: C, report: DoctorReport): Promise<void> }>;
+  sandbox?(): Promise<SandboxLauncher>;
+}
