@@ -96,14 +96,14 @@ describe('hosted bridge', () => {
     await bridge.connect();
     const { client } = await downstream(bridge);
     const one = Date.now();
-    await client.callTool({ name: 'hosted_slow', arguments: { ms: 600, steps: 2 } });
+    await client.callTool({ name: 'hosted_slow', arguments: { ms: 1500, steps: 2 } });
     const single = Date.now() - one;
     const start = Date.now();
-    const results = await Promise.all(Array.from({ length: 20 }, () => client.callTool({ name: 'hosted_slow', arguments: { ms: 600, steps: 2 } })));
+    const results = await Promise.all(Array.from({ length: 20 }, () => client.callTool({ name: 'hosted_slow', arguments: { ms: 1500, steps: 2 } })));
     const wall = Date.now() - start;
-    expect(results.every((r) => textOf(r) === 'done after 600 ms')).toBe(true);
+    expect(results.every((r) => textOf(r) === 'done after 1500 ms')).toBe(true);
     expect(fake.stats.maxRunning).toBe(20);
-    // Serial would be 20 × 600 ms = 12 s.
+    // Serial would be 20 × 1.5 s = 30 s.
     expect(wall).toBeLessThan(single * 2 + 500);
   });
 

@@ -20,6 +20,7 @@ import { catalog } from './tools/index.js';
 import type { AnyTool } from './tools/types.js';
 import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 import { WalletManager } from './wallet/manager.js';
+import { createHostedRuntime } from './hosted/runtime.js';
 import { SessionNonces } from './wallet/session.js';
 
 /** What every session of this process shares: the one HTTP client, the wallet and its nonces, payments, the marketplace cache. */
@@ -84,9 +85,11 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   const stopping = new AbortController();
   const { shared, close } = createAgentpmtShared(config, stopping.signal);
   const selected = tools as readonly AnyTool[]; // the assembly hands back our own catalog entries
+  const hosted = createHostedRuntime(config, tools);
   return {
     tools,
     async start() {
+      hosted?.start();
       void reconcileAtStart(shared);
       if (config.pin.length) {
         const { resolvePins } = await import('./marketplace/pins.js');
@@ -100,6 +103,7 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
         call: (tool, args, scope) => execute(tool as AnyTool, args, { ...shared, instance, ...scope }),
         registerExtras(server, wrap) {
           registerHostExtras(server, { ...shared, instance }, selected, catalog);
+          hosted?.register(server, wrap);
           if (config.readOnly) return;
           for (const pin of shared.pins ?? []) {
             server.registerTool(
@@ -114,7 +118,7 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
     stopWork: () => stopping.abort(),
     close: async () => {
       stopping.abort();
-      await close();
+      await Promise.all([close(), hosted?.close()]);
     },
   };
 }

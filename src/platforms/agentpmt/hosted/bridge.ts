@@ -35,8 +35,8 @@ export interface HostedTool {
 export interface CallOptions {
   /** The caller's cancellation: forwarded upstream as notifications/cancelled. */
   signal?: AbortSignal;
-  /** Upstream progress, relayed to the caller. */
-  onProgress?: (progress: Progress) => void;
+  /** Upstream progress, relayed to the caller; the call's result waits for every relay (a late progress is dropped by clients). */
+  onProgress?: (progress: Progress) => void | Promise<void>;
 }
 
 export type HostedState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
@@ -97,13 +97,24 @@ export class HostedBridge {
     const hosted = this.tools.get(name);
     if (!hosted) return this.unavailable(`no hosted tool named ${name}`, 'List the tools again: the hosted catalog changed.');
     if (!(await this.connect()) || !this.client) return this.unavailable(this.lastError ?? 'not connected');
+    const relays: Promise<void>[] = [];
+    const relay = options.onProgress;
     try {
       const result = await this.client.callTool({ name: hosted.upstream, arguments: args }, CallToolResultSchema, {
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onprogress: options.onProgress, resetTimeoutOnProgress: true } : {}),
+        ...(relay
+          ? {
+              onprogress: (p: Progress) => {
+                const sent = relay(p);
+                if (sent) relays.push(sent.catch(() => undefined));
+              },
+              resetTimeoutOnProgress: true,
+            }
+          : {}),
         timeout: this.opts.callTimeoutMs,
         ...(this.opts.maxCallMs ? { maxTotalTimeout: this.opts.maxCallMs } : {}),
       });
+      await Promise.all(relays);
       return scrubbed(result as CallToolResult);
     } catch (err) {
       if (options.signal?.aborted) throw err; // the caller cancelled: the SDK answers nothing to a cancelled request

@@ -2,7 +2,15 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { HostedBridge, HostedTool } from './bridge.js';
+import type { CallWrapper } from '../../../core/platform.js';
+import type { CallOptions, HostedTool } from './bridge.js';
+
+/** What registration needs of the bridge (a lazily loaded one included). */
+export interface HostedSource {
+  list(): readonly HostedTool[];
+  onToolsChanged(fn: (tools: readonly HostedTool[]) => void): () => void;
+  call(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
+}
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -24,16 +32,22 @@ function listedSchema(tool: HostedTool): z.ZodObject {
  * of the hosted catalog (first connection, upstream tools/list_changed) updates the registered
  * tools, and the SDK tells the client with notifications/tools/list_changed.
  */
-export function registerHostedTools(server: McpServer, bridge: HostedBridge, options: { readOnly?: boolean } = {}): () => void {
+export function registerHostedTools(server: McpServer, bridge: HostedSource, options: { readOnly?: boolean; wrap?: CallWrapper } = {}): () => void {
   const registered = new Map<string, { tool: HostedTool; handle: RegisteredTool }>();
-  const handler = (name: string) => async (args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> => {
+  const { wrap } = options;
+  // Through the server's wrapper (in-flight count for shutdown, its progress relay) when there is one.
+  const wrapped = (name: string) =>
+    wrap?.((args, scope) =>
+      bridge.call(name, args, { signal: scope.signal, onProgress: (p) => scope.progress(p.progress, p.message ?? `${p.progress}${p.total !== undefined ? ` of ${p.total}` : ''}`, p.total) }),
+    );
+  const direct = (name: string) => async (args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> => {
     const token = extra._meta?.progressToken;
     return bridge.call(name, args, {
       signal: extra.signal,
       ...(token !== undefined
         ? {
             onProgress: (p) =>
-              void extra
+              extra
                 .sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } })
                 .catch(() => undefined), // a client that went away must not fail the call
           }
@@ -58,11 +72,18 @@ export function registerHostedTools(server: McpServer, bridge: HostedBridge, opt
           inputSchema: listedSchema(tool),
           ...(tool.tool.annotations ? { annotations: tool.tool.annotations } : {}),
         },
-        (args, extra) => handler(name)(args as Record<string, unknown>, extra),
+        (args, extra) => (wrapped(name) ?? direct(name))(args as Record<string, unknown>, extra),
       );
       registered.set(name, { tool, handle });
     }
   };
   sync(bridge.list());
-  return bridge.onToolsChanged(sync);
+  const unsubscribe = bridge.onToolsChanged(sync);
+  // A closed session (an HTTP client gone) stops following the catalog; whoever set onclose first keeps theirs.
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    previous?.();
+    unsubscribe();
+  };
+  return unsubscribe;
 }

@@ -157,7 +157,10 @@ export async function startHostedMcp(opts: HostedMcpOptions): Promise<HostedMcp>
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => httpServer.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject); // a taken port is an error, not a wait
+    httpServer.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
   const port = (httpServer.address() as AddressInfo).port;
 
   const stop = async (hard: boolean) => {
