@@ -142,7 +142,7 @@ export class HostedBridge {
   private unavailable(reason: string, next?: string): CallToolResult {
     return errorText(
       `The hosted AgentPMT MCP endpoint (${this.origin}) is unavailable: ${reason}.`,
-      next ?? 'The local agentpmt tools still work: use them, or retry this hosted tool in a minute. If it keeps failing, check the network and AGENTPMT_HOSTED_MCP_URL (npx agentpmt-mcp doctor), or set AGENTPMT_HOSTED_MCP=false to hide hosted tools.',
+      next ?? 'The local agentpmt tools still work: use them, or retry this hosted tool in a minute. If it keeps failing, check the network and AGENTPMT_HOSTED_MCP_URL, or set AGENTPMT_HOSTED_MCP=false to hide hosted tools.',
     );
   }
 
