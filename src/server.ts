@@ -4,7 +4,12 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerRequest, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from './config.js';
 import { servedPlatforms } from './assembly.js';
-import type { CallScope, CallWrapper, ElicitAnswer, PlatformRuntime, PlatformSession, ToolSurface } from './core/platform.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallScope, ElicitAnswer, ExtraTool, PlatformRuntime, ToolSurface } from './core/platform.js';
+import { argumentFailure, closest, portableInputSchema, portableJsonSchema } from './core/tool-schema.js';
+import { errorResult } from './core/results.js';
+import type { ToolFailure } from './core/errors.js';
+import { PLATFORMS } from './platforms/index.js';
 import { log, type LogEntry } from './core/log.js';
 import { VERSION } from './version.js';
 
@@ -43,17 +48,53 @@ function instructionsOf(shared: SharedRuntime): string {
   return [...shared.platforms.map((p) => p.instructions), 'Every error result has a "Next step" line: follow it.'].join(' ');
 }
 
-const inputObjects = new WeakMap<ToolSurface, z.ZodObject>();
+interface Compiled {
+  /** The tools/list entry, built once per declaration and shared by every session. */
+  listing: Tool;
+  schema: z.ZodType;
+  known: readonly string[];
+}
+
+const compiled = new WeakMap<object, Compiled>();
 
 /**
- * Given a raw shape, the SDK builds a new object schema in every McpServer: with one
- * server per HTTP session that was most of a session's ~90 KB. The schema is immutable,
- * so every session shares one per declaration.
+ * The SDK converts every zod schema to JSON Schema on each tools/list and emits
+ * draft-07 with constructs several hosts reject: we convert once, to the portable
+ * subset (core/tool-schema.ts), and validate with zod ourselves so argument errors
+ * come back in the house format.
  */
-function inputObject(tool: ToolSurface): z.ZodObject {
-  let schema = inputObjects.get(tool);
-  if (!schema) inputObjects.set(tool, (schema = z.object(tool.input)));
-  return schema;
+function compile(tool: ToolSurface | ExtraTool): Compiled {
+  let c = compiled.get(tool);
+  if (!c) {
+    const schema = 'toolset' in tool ? z.object(tool.input) : tool.input;
+    const inputSchema = ('jsonSchema' in tool && tool.jsonSchema ? portableJsonSchema(tool.jsonSchema) : portableInputSchema(schema)) as Tool['inputSchema'];
+    const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
+    c = { listing: { name: tool.name, title: tool.title, description: tool.description, inputSchema, annotations: tool.annotations }, schema, known };
+    compiled.set(tool, c);
+  }
+  return c;
+}
+
+/** A tool name that is not served: the near names, or the toolset and platform that would serve it. */
+function unknownTool(name: string, served: readonly string[], shared: SharedRuntime): ToolFailure {
+  const owner = PLATFORMS.find((p) => p.catalog.some((t) => t.name === name));
+  const tool = owner?.catalog.find((t) => t.name === name);
+  if (owner && tool) {
+    const servedPlatform = shared.platforms.some((p) => p.id === owner.id);
+    const how = !servedPlatform
+      ? `It belongs to ${owner.title}, which this server does not serve: the user must ${owner.howToEnable}.`
+      : shared.config.readOnly && tool.annotations.readOnlyHint !== true
+        ? 'The server runs read-only (AGENTPMT_READ_ONLY), so tools that change anything are off; the user must turn read-only off.'
+        : `Its toolset "${tool.toolset}" is off: the user must add it to AGENTPMT_TOOLSETS (or the tool to AGENTPMT_TOOLS) and restart the server.`;
+    return { code: 'tool_not_enabled', message: `${name} exists but is not enabled on this server.`, next_step: `${how} Tell the user; meanwhile use the tools you have.` };
+  }
+  const near = closest(name, served);
+  return {
+    code: 'unknown_tool',
+    message: `There is no tool named ${name}.`,
+    next_step: near.length ? `Did you mean ${near.join(' or ')}?` : 'List the tools again (tools/list) and pick one from there.',
+  };
 }
 
 /** Forwards our log lines to the MCP client as notifications/message (it filters by the level it set with logging/setLevel). */
@@ -102,24 +143,40 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
       : undefined;
     return { signal: extra.signal, progress, ...(elicit ? { elicit } : {}) };
   };
-  const wrap: CallWrapper = (run) => (args, extra) => {
-    shared.inflight.count++;
-    return run(args, scopeOf(extra as Extra)).finally(() => {
-      shared.inflight.count--;
-    });
-  };
-  for (const { runtime } of shared.platforms) {
-    const session: PlatformSession = runtime.session();
-    for (const tool of runtime.tools) {
-      const handler = wrap((args, scope): Promise<CallToolResult> => session.call(tool, args, scope));
-      server.registerTool(
-        tool.name,
-        // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
-        { title: tool.title, description: tool.description, inputSchema: inputObject(tool), annotations: tool.annotations },
-        (args, extra) => handler(args as Record<string, unknown>, extra),
-      );
-    }
-    session.registerExtras?.(server, wrap);
+  interface Entry {
+    compiled: Compiled;
+    run(args: Record<string, unknown>, scope: CallScope): Promise<CallToolResult>;
   }
+  const sessions = shared.platforms.map(({ runtime }) => ({ runtime, session: runtime.session() }));
+  const fixed = new Map<string, Entry>();
+  for (const { runtime, session } of sessions) {
+    for (const tool of runtime.tools) fixed.set(tool.name, { compiled: compile(tool), run: (args, scope) => session.call(tool, args, scope) });
+    session.registerExtras?.(server);
+    session.onToolsChanged?.(() => void server.sendToolListChanged());
+  }
+  /** Catalog tools, then each platform's extra tools as they are now. */
+  const entries = (): Map<string, Entry> => {
+    const extras = sessions.flatMap(({ session }) => session.extraTools?.() ?? []);
+    if (!extras.length) return fixed;
+    const all = new Map(fixed);
+    for (const t of extras) if (!all.has(t.name)) all.set(t.name, { compiled: compile(t), run: (args, scope) => t.run(args, scope) });
+    return all;
+  };
+  server.server.registerCapabilities({ tools: { listChanged: true } });
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...entries().values()].map((e) => e.compiled.listing) }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const { name, arguments: args = {} } = request.params;
+    const all = entries();
+    const entry = all.get(name);
+    if (!entry) return errorResult(unknownTool(name, [...all.keys()], shared));
+    const parsed = await entry.compiled.schema.safeParseAsync(args);
+    if (!parsed.success) return errorResult(argumentFailure(name, parsed.error, args, entry.compiled.known));
+    shared.inflight.count++;
+    try {
+      return await entry.run(parsed.data as Record<string, unknown>, scopeOf(extra));
+    } finally {
+      shared.inflight.count--;
+    }
+  });
   return server;
 }

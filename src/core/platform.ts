@@ -31,14 +31,28 @@ export interface CallScope {
   elicit?: (message: string, requestedSchema: ElicitSchema) => Promise<ElicitAnswer>;
 }
 
-/** Runs a call under the server's bookkeeping (in-flight count, progress, elicitation): how a platform registers tools outside its catalog. */
-export type CallWrapper = (run: (args: Record<string, unknown>, scope: CallScope) => Promise<CallToolResult>) => (args: Record<string, unknown>, extra: unknown) => Promise<CallToolResult>;
+/** A tool outside the catalog (AgentPMT's pinned marketplace actions, a federated server's tools): its schema is data, not a declaration. */
+export interface ExtraTool {
+  name: string;
+  title: string;
+  description: string;
+  annotations: Omit<ToolAnnotations, 'title'>;
+  /** Validates the arguments (the server renders a failure in the house format). */
+  input: z.ZodType;
+  /** What hosts see; derived from `input` when absent. */
+  jsonSchema?: Record<string, unknown>;
+  run(args: Record<string, unknown>, scope: CallScope): Promise<CallToolResult>;
+}
 
 /** A platform's part of one MCP session (one per stdio process, one per HTTP session). */
 export interface PlatformSession {
   call(tool: ToolSurface, args: Record<string, unknown>, scope: CallScope): Promise<CallToolResult>;
-  /** Resources, prompts and tools outside the catalog (AgentPMT's pinned actions). */
-  registerExtras?(server: McpServer, wrap: CallWrapper): void;
+  /** Tools outside the catalog, asked at every listing (they may change: call `changed`). */
+  extraTools?(): readonly ExtraTool[];
+  /** Called once with a function that tells the client the tool list changed. */
+  onToolsChanged?(changed: () => void): void;
+  /** Resources and prompts. */
+  registerExtras?(server: McpServer): void;
 }
 
 /** A platform running in this process: its services (clients, wallet, ledger, caches) are its own and opaque to the core. */

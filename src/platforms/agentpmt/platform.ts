@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
-import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
+import type { CallScope, ExtraTool, Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
 import type { RuntimeContext, PaymentServices } from './context.js';
 import { execute, requestFor } from './executor.js';
@@ -20,7 +20,7 @@ import { catalog } from './tools/index.js';
 import type { AnyTool } from './tools/types.js';
 import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 import { WalletManager } from './wallet/manager.js';
-import { createHostedRuntime } from './hosted/runtime.js';
+import { createHostedRuntime, withHosted } from './hosted/runtime.js';
 import { SessionNonces } from './wallet/session.js';
 
 /** What every session of this process shares: the one HTTP client, the wallet and its nonces, payments, the marketplace cache. */
@@ -85,11 +85,10 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   const stopping = new AbortController();
   const { shared, close } = createAgentpmtShared(config, stopping.signal);
   const selected = tools as readonly AnyTool[]; // the assembly hands back our own catalog entries
-  const hosted = createHostedRuntime(config, tools);
-  return {
+  // AgentPMT's hosted MCP endpoint, federated (hosted/): its tools join the session's extra tools.
+  return withHosted(createHostedRuntime(config, tools), {
     tools,
     async start() {
-      hosted?.start();
       void reconcileAtStart(shared);
       if (config.pin.length) {
         const { resolvePins } = await import('./marketplace/pins.js');
@@ -99,28 +98,31 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
     session() {
       // The platform's connection instance id belongs to one client session.
       const instance: RuntimeContext['instance'] = {};
+      let pinned: ExtraTool[] | undefined;
       return {
         call: (tool, args, scope) => execute(tool as AnyTool, args, { ...shared, instance, ...scope }),
-        registerExtras(server, wrap) {
-          registerHostExtras(server, { ...shared, instance }, selected, catalog);
-          hosted?.register(server, wrap);
-          if (config.readOnly) return;
-          for (const pin of shared.pins ?? []) {
-            server.registerTool(
-              pin.name,
-              { title: pin.title, description: pin.description, inputSchema: pin.input as never, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } },
-              wrap((a, scope) => execute(marketplaceInvoke, { product: pin.product, action: pin.action, parameters: a, payment: 'credits' }, { ...shared, instance, ...scope })) as never,
-            );
-          }
-        },
+        registerExtras: (server) => registerHostExtras(server, { ...shared, instance }, selected, catalog),
+        // Built once per session: the server compiles each tool's schema once per object.
+        extraTools: () =>
+          (pinned ??= config.readOnly
+            ? []
+            : (shared.pins ?? []).map((pin) => ({
+                name: pin.name,
+                title: pin.title,
+                description: pin.description,
+                annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+                input: pin.input,
+                jsonSchema: pin.jsonSchema,
+                run: (a: Record<string, unknown>, scope: CallScope) => execute(marketplaceInvoke, { product: pin.product, action: pin.action, parameters: a, payment: 'credits' }, { ...shared, instance, ...scope }),
+              }))),
       };
     },
     stopWork: () => stopping.abort(),
     close: async () => {
       stopping.abort();
-      await Promise.all([close(), hosted?.close()]);
+      await close();
     },
-  };
+  });
 }
 
 export const agentpmt: Platform<Config> = {

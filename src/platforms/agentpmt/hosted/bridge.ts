@@ -1,7 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Progress, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { log } from '../../../core/log.js';
 import { exportedName, localEquivalent } from './local-equivalents.js';
 
@@ -114,7 +115,11 @@ export class HostedBridge {
         timeout: this.opts.callTimeoutMs,
         ...(this.opts.maxCallMs ? { maxTotalTimeout: this.opts.maxCallMs } : {}),
       });
-      await Promise.all(relays);
+      if (relays.length) {
+        await Promise.all(relays);
+        // Our own client has the same ordering problem (above): the result leaves in a later turn than the last progress.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       return scrubbed(result as CallToolResult);
     } catch (err) {
       if (options.signal?.aborted) throw err; // the caller cancelled: the SDK answers nothing to a cancelled request
@@ -160,7 +165,9 @@ export class HostedBridge {
 
   private async attempt(): Promise<boolean> {
     this.state = 'connecting';
-    const client = new Client({ name: this.opts.clientName ?? 'agentpmt-mcp', version: this.opts.clientVersion ?? '0' }, { capabilities: {} });
+    // Results are relayed, not interpreted: our client, not us, checks them against a tool's output
+    // schema, so the SDK's default validator (an Ajv instance per client) is not built here.
+    const client = new Client({ name: this.opts.clientName ?? 'agentpmt-mcp', version: this.opts.clientVersion ?? '0' }, { capabilities: {}, jsonSchemaValidator: RELAY_VALIDATOR });
     const transport = new StreamableHTTPClientTransport(new URL(this.opts.url), { fetch: this.fetchWithToken() });
     const bound = new AbortController();
     const timer = setTimeout(() => bound.abort(), this.opts.connectTimeoutMs);
@@ -169,6 +176,7 @@ export class HostedBridge {
       await Promise.race([
         (async () => {
           await client.connect(transport, { signal: bound.signal, timeout: this.opts.connectTimeoutMs });
+          notificationsFirst(transport);
           client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refresh(client));
           await this.refresh(client, bound.signal);
         })(),
@@ -230,6 +238,27 @@ export class HostedBridge {
     this.retryTimer.unref();
     if (!wasReady) this.retryDelay = Math.min(this.retryDelay * 2, 300_000);
   }
+}
+
+const RELAY_VALIDATOR: jsonSchemaValidator = {
+  getValidator<T>(): JsonSchemaValidator<T> {
+    return (input: unknown) => ({ valid: true, data: input as T, errorMessage: undefined });
+  },
+};
+
+/**
+ * The SDK's Protocol dispatches notifications a microtask late but responses at once, so a
+ * tool's last progress notification, arriving in the same chunk as its result, finds its
+ * handler already gone. Responses are delivered a microtask later here, after the notifications
+ * that came before them.
+ */
+function notificationsFirst(transport: Transport): void {
+  const deliver = transport.onmessage;
+  if (!deliver) return;
+  transport.onmessage = (message, extra) => {
+    if ('id' in message && ('result' in message || 'error' in message)) queueMicrotask(() => deliver(message, extra));
+    else deliver(message, extra);
+  };
 }
 
 function isConnectionError(err: unknown): boolean {

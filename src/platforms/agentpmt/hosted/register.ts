@@ -2,7 +2,6 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { CallWrapper } from '../../../core/platform.js';
 import type { CallOptions, HostedTool } from './bridge.js';
 
 /** What registration needs of the bridge (a lazily loaded one included). */
@@ -28,18 +27,14 @@ function listedSchema(tool: HostedTool): z.ZodObject {
 }
 
 /**
+ * For a plain McpServer (the SDK's own tools/list and tools/call: the bridge's tests, or a
+ * program embedding the bridge); our server serves the same tools as extra tools (runtime.ts).
  * Re-exports the bridge's tools on `server` and keeps them in step with upstream: each change
  * of the hosted catalog (first connection, upstream tools/list_changed) updates the registered
  * tools, and the SDK tells the client with notifications/tools/list_changed.
  */
-export function registerHostedTools(server: McpServer, bridge: HostedSource, options: { readOnly?: boolean; wrap?: CallWrapper } = {}): () => void {
+export function registerHostedTools(server: McpServer, bridge: HostedSource, options: { readOnly?: boolean } = {}): () => void {
   const registered = new Map<string, { tool: HostedTool; handle: RegisteredTool }>();
-  const { wrap } = options;
-  // Through the server's wrapper (in-flight count for shutdown, its progress relay) when there is one.
-  const wrapped = (name: string) =>
-    wrap?.((args, scope) =>
-      bridge.call(name, args, { signal: scope.signal, onProgress: (p) => scope.progress(p.progress, p.message ?? `${p.progress}${p.total !== undefined ? ` of ${p.total}` : ''}`, p.total) }),
-    );
   const direct = (name: string) => async (args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> => {
     const token = extra._meta?.progressToken;
     return bridge.call(name, args, {
@@ -72,7 +67,7 @@ export function registerHostedTools(server: McpServer, bridge: HostedSource, opt
           inputSchema: listedSchema(tool),
           ...(tool.tool.annotations ? { annotations: tool.tool.annotations } : {}),
         },
-        (args, extra) => (wrapped(name) ?? direct(name))(args as Record<string, unknown>, extra),
+        (args, extra) => direct(name)(args as Record<string, unknown>, extra),
       );
       registered.set(name, { tool, handle });
     }

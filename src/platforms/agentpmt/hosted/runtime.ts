@@ -1,17 +1,20 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 import type { Config } from '../../../config.js';
-import type { CallWrapper } from '../../../core/platform.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallScope, ExtraTool, PlatformRuntime } from '../../../core/platform.js';
 import { VERSION } from '../../../version.js';
 import type { HostedBridge, HostedTool } from './bridge.js';
-import { registerHostedTools, type HostedSource } from './register.js';
 
-/** Federation as the AgentPMT platform runs it: one bridge per process, its tools on every session. */
+/** Federation as the AgentPMT platform runs it: one bridge per process, its tools in every session. */
 export interface HostedRuntime {
   /** The bridge, once start() has loaded it. */
   bridge(): HostedBridge | undefined;
-  /** Starts connecting in the background: start-up does not wait for the hosted endpoint. */
+  /** Allows connecting: the connection starts after the first tools/list, so start-up never pays for it. */
   start(): void;
-  register(server: McpServer, wrap: CallWrapper): void;
+  /** The hosted tools as they are now (the same objects until the catalog changes: the server compiles each once). */
+  extraTools(): readonly ExtraTool[];
+  /** Calls `changed` whenever the hosted catalog changes; returns the unsubscribe function. */
+  onToolsChanged(changed: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -26,19 +29,37 @@ export function hostedUrl(config: Pick<Config, 'hostedMcpUrl' | 'apiUrl'>): stri
   return config.hostedMcpUrl ?? `${config.apiUrl}/mcp`;
 }
 
+/** Upstream validates its own arguments: ours lets every argument through, and hosts see upstream's schema. */
+const PASS_THROUGH = z.looseObject({});
+
+function asExtraTool(tool: HostedTool, call: (name: string, args: Record<string, unknown>, scope: CallScope) => Promise<CallToolResult>): ExtraTool {
+  const { title: annotatedTitle, ...annotations } = tool.tool.annotations ?? {};
+  return {
+    name: tool.name,
+    title: tool.tool.title ?? annotatedTitle ?? tool.upstream,
+    description: `${tool.tool.description ?? ''} (AgentPMT hosted tool ${tool.upstream}, called through AgentPMT's hosted MCP endpoint.)`.trim(),
+    annotations,
+    input: PASS_THROUGH,
+    jsonSchema: tool.tool.inputSchema as Record<string, unknown>,
+    run: (args, scope) => call(tool.name, args, scope),
+  };
+}
+
 export function createHostedRuntime(config: Config, localTools: readonly { name: string }[]): HostedRuntime | undefined {
   if (!hostedEnabled(config) || config.bearerToken === undefined) return undefined;
-  // The SDK client and its transport load in start(), off the start-up path; until then the
-  // catalog is empty and listeners wait for the bridge's first list.
+  const bearerToken = config.bearerToken;
+  // The SDK client and its transport load in start(), off the start-up path; until the
+  // bridge has a catalog there are no hosted tools.
   let bridge: HostedBridge | undefined;
   let loading: Promise<HostedBridge> | undefined;
   let closed = false;
-  const listeners = new Set<(tools: readonly HostedTool[]) => void>();
+  let tools: readonly ExtraTool[] = [];
+  const listeners = new Set<() => void>();
   const load = (): Promise<HostedBridge> =>
     (loading ??= import('./bridge.js').then(({ HostedBridge }) => {
       const b = new HostedBridge({
         url: hostedUrl(config),
-        bearerToken: config.bearerToken as string,
+        bearerToken,
         // Bounded like a platform request; the first tools/list never waits for it.
         connectTimeoutMs: Math.min(config.timeoutMs, 10_000),
         callTimeoutMs: config.timeoutMs,
@@ -46,32 +67,74 @@ export function createHostedRuntime(config: Config, localTools: readonly { name:
         clientName: 'agentpmt-mcp',
         clientVersion: VERSION,
       });
-      b.onToolsChanged((tools) => {
-        for (const fn of listeners) fn(tools);
+      b.onToolsChanged((next) => {
+        tools = next.filter((t) => !config.readOnly || t.tool.annotations?.readOnlyHint === true).map((t) => asExtraTool(t, call));
+        for (const fn of listeners) fn();
       });
       bridge = b;
       if (closed) void b.close();
       return b;
     }));
-  const source: HostedSource = {
-    list: () => bridge?.list() ?? [],
-    onToolsChanged: (fn) => {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    call: async (name, args, options) => (await load()).call(name, args, options),
+  const call = async (name: string, args: Record<string, unknown>, scope: CallScope) =>
+    (await load()).call(name, args, {
+      signal: scope.signal,
+      onProgress: (p) => scope.progress(p.progress, p.message ?? `${p.progress}${p.total !== undefined ? ` of ${p.total}` : ''}`, p.total),
+    });
+  // Loading the SDK client and opening the connection cost CPU while the host is still starting
+  // the server; they wait until the first listing has been answered (setImmediate runs after it is written).
+  let started = false;
+  let allowed = false;
+  const connectSoon = () => {
+    if (started || !allowed || closed) return;
+    started = true;
+    setImmediate(() => void load().then((b) => b.start()));
   };
   return {
     bridge: () => bridge,
     start: () => {
-      void load().then((b) => b.start());
+      allowed = true;
     },
-    register: (server, wrap) => {
-      registerHostedTools(server, source, { readOnly: config.readOnly, wrap });
+    extraTools: () => {
+      connectSoon();
+      return tools;
+    },
+    onToolsChanged: (fn) => {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
     },
     close: async () => {
       closed = true;
       await bridge?.close();
+    },
+  };
+}
+
+/**
+ * A platform runtime that also serves the hosted tools: they start with it, join every
+ * session's extra tools, tell each session when they change, and close with it.
+ */
+export function withHosted(hosted: HostedRuntime | undefined, runtime: PlatformRuntime): PlatformRuntime {
+  if (!hosted) return runtime;
+  return {
+    ...runtime,
+    start: async () => {
+      hosted.start();
+      await runtime.start?.();
+    },
+    session: () => {
+      const session = runtime.session();
+      return {
+        ...session,
+        extraTools: () => [...(session.extraTools?.() ?? []), ...hosted.extraTools()],
+        // The unsubscribe is returned for a server that ends sessions (the PlatformSession type does not ask for it yet).
+        onToolsChanged: (changed: () => void) => {
+          session.onToolsChanged?.(changed);
+          return hosted.onToolsChanged(changed);
+        },
+      };
+    },
+    close: async () => {
+      await Promise.all([runtime.close(), hosted.close()]);
     },
   };
 }

@@ -80,8 +80,11 @@ export const paymentEndpoints = [
     auth: 'none',
     input: {
       credits: z.number().int().positive().max(10_000_000).describe('How many credits to buy: a multiple of 500 (500 = 5 USD).'),
+      // A plain integer, checked here: hosts' converters mangle numeric enums (Gemini takes string enums only).
       chain_id: z
-        .union(CHAIN_IDS.map((id) => z.literal(id)) as unknown as [z.ZodLiteral<8453>, z.ZodLiteral<42161>])
+        .number()
+        .int()
+        .refine((id) => (CHAIN_IDS as readonly number[]).includes(id), `must be one of ${CHAIN_IDS.join(', ')}`)
         .optional()
         .describe('Chain to pay on: 8453 Base, 42161 Arbitrum, 10 Optimism, 137 Polygon, 43114 Avalanche, 84532 Base Sepolia. Default: the first network the policy allows.'),
       token: z.enum(['USDC', 'EURC']).optional().describe('Stablecoin to pay with. Default: the first asset the policy allows on that chain.'),
