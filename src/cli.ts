@@ -4,6 +4,7 @@ import { log } from './core/log.js';
 import { createMcpServer, createSharedRuntime } from './server.js';
 import { servedPlatforms } from './assembly.js';
 import { VERSION } from './version.js';
+import { INSTALL_USAGE } from './install/usage.js';
 
 function helpText(): string {
   const rows = Object.values(SETTINGS).map((s) => `  --${s.flag.padEnd(16)} ${s.env.padEnd(30)} ${s.doc}`);
@@ -17,6 +18,7 @@ function helpText(): string {
     '  agentpmt-mcp demo                     scripted agent session against a built-in sandbox',
     '  agentpmt-mcp doctor                   check settings, credentials, wallet, payment ledger and platform reachability',
     '  agentpmt-mcp doctor --repair-ledger   keep every readable payment of a damaged ledger, move the damaged file aside',
+    ...INSTALL_USAGE,
     '  agentpmt-mcp --help | --version',
     '',
     'Settings (flag, env var; flags win):',
@@ -81,6 +83,11 @@ async function httpAuth(config: Config): Promise<{ token: string } | { insecureN
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The installer has its own flags (not the server's settings), so it is dispatched before parseCli.
+  if (argv[0] === 'install' || argv[0] === 'uninstall') {
+    const { runInstallCommand } = await import('./install/cli.js');
+    return runInstallCommand(argv[0], argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+  }
   const inv = parseCli(argv);
   if (inv.command === 'help') {
     process.stdout.write(helpText());

@@ -48,6 +48,8 @@ export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string | unde
     AGENTPMT_TIMEOUT_MS: '2000',
     AGENTPMT_LOG_LEVEL: 'debug',
     AGENTPMT_TOOLSETS: 'all',
+    // The AgentPMT sandbox does not serve the hosted MCP endpoint (yet): federation tests turn it on with their own fake.
+    AGENTPMT_HOSTED_MCP: 'false',
     ...extra,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

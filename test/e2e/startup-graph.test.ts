@@ -37,5 +37,7 @@ describe('start-up module graph', () => {
     expect(loaded(/node_modules\/(viem|ox|@noble|@ethereumjs|@x402)\//)).toEqual([]);
     expect(loaded(/node_modules\/ajv\/dist\/2020\.js$/)).toEqual([]);
     expect(loaded(/dist\/platforms\/agentpmt\/sandbox\//)).toEqual([]);
+    // The hosted-MCP bridge (an SDK client) loads only when federation starts, after start-up.
+    expect(loaded(/dist\/platforms\/agentpmt\/hosted\/bridge\.js$|@modelcontextprotocol\/sdk\/dist\/esm\/client\//)).toEqual([]);
   });
 });

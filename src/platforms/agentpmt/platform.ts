@@ -21,6 +21,7 @@ import type { AnyTool, Toolset } from './tools/types.js';
 import { SCHEDULES_PROTOCOL } from './tools/schedules.js';
 import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 import { WalletManager } from './wallet/manager.js';
+import { createHostedRuntime, withHosted } from './hosted/runtime.js';
 import { SessionNonces } from './wallet/session.js';
 
 /** What every session of this process shares: the one HTTP client, the wallet and its nonces, payments, the marketplace cache. */
@@ -85,7 +86,8 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   const stopping = new AbortController();
   const { shared, close } = createAgentpmtShared(config, stopping.signal);
   const selected = tools as readonly AnyTool[]; // the assembly hands back our own catalog entries
-  return {
+  // AgentPMT's hosted MCP endpoint, federated (hosted/): its tools join the session's extra tools.
+  return withHosted(createHostedRuntime(config, tools), {
     tools,
     async start() {
       void reconcileAtStart(shared);
@@ -121,7 +123,7 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
       stopping.abort();
       await close();
     },
-  };
+  });
 }
 
 /** What each toolset is for, in the instructions' list of what is on and off. */

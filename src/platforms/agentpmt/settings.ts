@@ -39,6 +39,8 @@ export const AGENTPMT_SETTINGS = {
   paymentDedupeSeconds: { env: 'AGENTPMT_PAYMENT_DEDUPE_SECONDS', flag: 'payment-dedupe-seconds', doc: 'an identical paid call repeated within this many seconds returns the recorded payment instead of paying again (default 600; 0 turns it off)' },
   workflowWaitSeconds: { env: 'AGENTPMT_WORKFLOW_WAIT_SECONDS', flag: 'workflow-wait-seconds', doc: 'how long workflow_run / workflow_run_wait wait before handing back a run id (default 45, max 55: hosts cancel calls after ~60 s)' },
   pin: { env: 'AGENTPMT_PIN', flag: 'pin', doc: 'marketplace actions to expose as their own tools: product/action, comma separated' },
+  hostedMcp: { env: 'AGENTPMT_HOSTED_MCP', flag: 'hosted-mcp', doc: 'also serve the tools of AgentPMT\'s hosted MCP endpoint, as hosted_* in the "hosted" toolset (true/false; default true when AGENTPMT_BEARER_TOKEN is set)' },
+  hostedMcpUrl: { env: 'AGENTPMT_HOSTED_MCP_URL', flag: 'hosted-mcp-url', doc: 'the hosted MCP endpoint (Streamable HTTP); it alone receives the bearer token for hosted tools (default <AGENTPMT_API_URL>/mcp)' },
 } as const satisfies Record<string, SettingSpec>;
 
 export const agentpmtShape = {
@@ -89,6 +91,27 @@ export const agentpmtShape = {
       .default('')
       .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
       .refine((list) => list.every((p) => /^[^/\s]+\/[^/\s]+$/.test(p)), 'each pin must look like product/action (slugs), comma separated'),
+    // Unset means "on when there is a bearer token", decided where the token is known.
+    hostedMcp: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim().toLowerCase()))
+      .refine((v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+    hostedMcpUrl: z
+      .string()
+      .trim()
+      .optional()
+      .refine((v) => {
+        if (v === undefined || v === '') return true;
+        try {
+          const u = new URL(v);
+          return (u.protocol === 'https:' || u.protocol === 'http:') && !u.hash;
+        } catch {
+          return false;
+        }
+      }, 'AGENTPMT_HOSTED_MCP_URL must be an http(s) URL such as https://api.agentpmt.com/mcp')
+      .transform((v) => (v === '' ? undefined : v)),
 };
 
 export function checkAgentpmt(c: z.output<z.ZodObject<typeof agentpmtShape>>, ctx: z.RefinementCtx): void {

@@ -14,7 +14,7 @@ export type SigningSpec =
   | { shape: 'scoped'; action: string; product: string | null; payload: readonly string[] | null }
   | { shape: 'invoke'; productArg: string; actionArg: string; parametersArg: string };
 export type Origin = 'api' | 'web';
-export type Toolset = 'account' | 'marketplace' | 'payments' | 'wallet' | 'workflows' | 'schedules' | 'jobs' | 'embed' | 'platform';
+export type Toolset = 'account' | 'marketplace' | 'payments' | 'wallet' | 'workflows' | 'schedules' | 'jobs' | 'embed' | 'platform' | 'hosted';
 
 export type Args = Record<string, unknown>;
 
