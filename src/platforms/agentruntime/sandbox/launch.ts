@@ -1,0 +1,1 @@
+export const launcher = undefined as never;
