@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { fail } from '../../core/errors.js';
 import { okResult } from '../../core/results.js';
-import type { ArContext } from './context.js';
+import type { ElicitAnswer, ElicitSchema } from '../../core/platform.js';
 
 export const CONFIRM_TTL_MS = 5 * 60_000;
 
@@ -63,7 +63,7 @@ export async function withConsent(
   args: Record<string, unknown> & { confirm_token?: string | undefined },
   what: string,
   details: Record<string, unknown>,
-  ctx: ArContext,
+  ctx: { consent: ConsentBook; elicit?: ((message: string, schema: ElicitSchema) => Promise<ElicitAnswer>) | undefined },
   act: () => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
   const key = callKey(tool, args);
