@@ -59,6 +59,16 @@ function finalResult(workflow: string, run: Summary, extra: Record<string, unkno
   return okResult({ ...extra, done: true, run }, `Run ${run.run_id} ${run.status}. Its step results: agentruntime_runs_context (workflow_id "${workflow}", run_id "${run.run_id}").`);
 }
 
+/** The run's pending tasks; a viewer may follow a run but not read its tasks, which is not a failure of the wait. */
+async function pendingTasks(workflow: string, run: string, ctx: ArContext): Promise<Task[] | 'forbidden'> {
+  try {
+    return ((await requestFor(tasksPendingRun, { workflow_id: workflow, run_id: run }, ctx)).json as { tasks?: Task[] }).tasks ?? [];
+  } catch (err) {
+    if (err instanceof ToolFailureError && err.failure.status === 403) return 'forbidden';
+    throw err;
+  }
+}
+
 /**
  * Follows a run with backoff for at most `waitSeconds`, reporting each step as
  * progress; stops early at a pending human task (nothing moves until someone
@@ -75,7 +85,13 @@ async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds
       await ctx.progress(done, `Run ${run} is ${summary.status}${summary.current_step_id ? ` at step ${summary.current_step_id}` : ''} (${done}${summary.steps_total !== undefined ? `/${summary.steps_total}` : ''} steps done)`, summary.steps_total);
       if (TERMINAL.has(summary.status)) return finalResult(workflow, summary, extra);
       if (summary.status === 'waiting') {
-        const tasks = ((await requestFor(tasksPendingRun, { workflow_id: workflow, run_id: run }, ctx)).json as { tasks?: Task[] }).tasks ?? [];
+        const tasks = await pendingTasks(workflow, run, ctx);
+        if (tasks === 'forbidden') {
+          return okResult(
+            { ...extra, done: false, waiting_for: 'human_task', run: summary, pending_tasks: [] },
+            `Run ${run} is waiting for a human task, which this PAT cannot read (listing a run's tasks needs the contributor role). Ask the user to approve it in the AgentRuntime Console, then call agentruntime_workflows_run_wait.`,
+          );
+        }
         if (tasks.length > 0 || Date.now() + delay > deadline) return taskStop(workflow, summary, tasks, extra);
       }
       if (summary.status === 'paused') {
