@@ -77,9 +77,61 @@ const CASES: Case[] = [
   ...['live-runs', 'success-rate', 'execution-duration', 'runs-count', 'steps-executed', 'credits-consumed', 'steps-summary', 'runs-timeseries', 'usage-timeseries'].map(
     (m): Case => ({ tool: `agentruntime_analytics_${m.replace(/-/g, '_')}`, access: 'read', args: () => ({}), fault: { method: 'GET', path: () => `/v1/analytics/${m}` } }),
   ),
+  // ── beyond the seed's endpoints ──
+  { tool: 'agentruntime_mcp_platform_catalog', access: 'read', args: () => ({}), fault: { method: 'GET', path: () => '/v1/mcp/platform-catalog' } },
+  { tool: 'agentruntime_mcp_tools_list', access: 'read', args: () => ({}), fault: { method: 'GET', path: () => '/v1/mcp/tools' } },
+  { tool: 'agentruntime_mcp_servers_publish_version', access: 'mcp', args: () => ({ server_id: sb.ids.mcpServer, activate: true }), fault: { method: 'POST', path: () => `/v1/mcp/servers/${sb.ids.mcpServer}/versions` }, missing: () => ({ server_id: 'srv_missing' }), bad: { args: () => ({ server_id: sb.ids.mcpServer, tools: [{ description: 'no name' }] }), field: 'name' } },
+  { tool: 'agentruntime_mcp_servers_validate_connection', access: 'mcp', args: () => ({ server_id: sb.ids.mcpServer, connection_id: id.connection! }), fault: { method: 'POST', path: () => `/v1/mcp/servers/${sb.ids.mcpServer}/connections/${id.connection}/validate` }, missing: () => ({ server_id: sb.ids.mcpServer, connection_id: 'conn_missing' }), bad: { args: () => ({ server_id: sb.ids.mcpServer }), field: 'connection_id' } },
+  { tool: 'agentruntime_mcp_instances_resolve', access: 'read', args: () => ({ workflow_id: W() }), fault: { method: 'POST', path: () => '/v1/mcp/instances/resolve' }, missing: () => ({ workflow_id: 'wf_missing' }), bad: { args: () => ({ workflow_id: '' }), field: 'workflow_id' } },
+  { tool: 'agentruntime_mcp_instances_validate', access: 'mcp', args: () => ({ instance_id: id.instance! }), fault: { method: 'POST', path: () => `/v1/mcp/instances/${id.instance}/validate` }, missing: () => ({ instance_id: 'inst_missing' }), bad: { args: () => ({ instance_id: '..' }), field: 'instance_id' } },
+  { tool: 'agentruntime_mcp_config_profiles_list', access: 'read', args: () => ({ instance_id: id.instance! }), fault: { method: 'GET', path: () => `/v1/mcp/instances/${id.instance}/config-profiles` }, missing: () => ({ instance_id: 'inst_missing' }), bad: { args: () => ({}), field: 'instance_id' } },
+  { tool: 'agentruntime_mcp_config_profiles_create', access: 'mcp', args: () => ({ instance_id: id.instance!, name: 'p' }), fault: { method: 'POST', path: () => `/v1/mcp/instances/${id.instance}/config-profiles` }, missing: () => ({ instance_id: 'inst_missing', name: 'p' }), bad: { args: () => ({ instance_id: id.instance!, name: '' }), field: 'name' } },
+  { tool: 'agentruntime_mcp_config_profiles_update', access: 'mcp', args: () => ({ instance_id: id.instance!, profile_id: id.profile!, source_spec: { a: 1 } }), fault: { method: 'PATCH', path: () => `/v1/mcp/instances/${id.instance}/config-profiles/${id.profile}` }, missing: () => ({ instance_id: id.instance!, profile_id: 'prof_missing', source_spec: {} }), bad: { args: () => ({ instance_id: id.instance!, profile_id: id.profile! }), field: 'source_spec' } },
+  { tool: 'agentruntime_mcp_config_profiles_set_active', access: 'mcp', args: () => ({ instance_id: id.instance!, profile_id: id.profile! }), fault: { method: 'POST', path: () => `/v1/mcp/instances/${id.instance}/config-profiles/${id.profile}/set-active` }, missing: () => ({ instance_id: id.instance!, profile_id: 'prof_missing' }), bad: { args: () => ({ instance_id: id.instance!, profile_id: 'a/b' }), field: 'profile_id' } },
+  { tool: 'agentruntime_memory_search', access: 'read', args: () => ({ query: 'refunds' }), fault: { method: 'POST', path: () => '/v1/memory/search' }, bad: { args: () => ({ query: '' }), field: 'query' } },
+  { tool: 'agentruntime_memory_index_conversation', access: 'write', args: () => ({ conversation_id: 'conv_1' }), fault: { method: 'POST', path: () => '/v1/memory/index-conversation' }, bad: { args: () => ({}), field: 'conversation_id' } },
+  { tool: 'agentruntime_memory_index_file', access: 'write', args: () => ({ file_id: 'file_1' }), fault: { method: 'POST', path: () => '/v1/memory/index-file' }, bad: { args: () => ({ file_id: 3 }), field: 'file_id' } },
+  { tool: 'agentruntime_memory_extract_status', access: 'read', args: () => ({ job_id: id.job! }), fault: { method: 'GET', path: () => `/v1/memory/extract/${id.job}` }, missing: () => ({ job_id: 'job_missing' }), bad: { args: () => ({ job_id: '' }), field: 'job_id' } },
+  { tool: 'agentruntime_memory_episode_get', access: 'read', args: () => ({ episode_id: 'ep_sandbox_1' }), fault: { method: 'GET', path: () => '/v1/memory/episodes/ep_sandbox_1' }, missing: () => ({ episode_id: 'ep_missing' }), bad: { args: () => ({ episode_id: '/' }), field: 'episode_id' } },
+  { tool: 'agentruntime_agents_list', access: 'view', args: () => ({}), fault: { method: 'GET', path: () => '/v1/agents' } },
+  { tool: 'agentruntime_agents_get', access: 'view', args: () => ({ agent_id: id.agent! }), fault: { method: 'GET', path: () => `/v1/agents/${id.agent}` }, missing: () => ({ agent_id: 'agt_missing' }), bad: { args: () => ({}), field: 'agent_id' } },
+  { tool: 'agentruntime_agents_create', access: 'write', args: () => ({ name: 'helper' }), fault: { method: 'POST', path: () => '/v1/agents' }, bad: { args: () => ({ name: 'x', config: 'nope' }), field: 'config' } },
+  { tool: 'agentruntime_agents_update', access: 'write', args: () => ({ agent_id: id.agent!, description: 'd' }), fault: { method: 'PATCH', path: () => `/v1/agents/${id.agent}` }, missing: () => ({ agent_id: 'agt_missing', description: 'd' }), bad: { args: () => ({ agent_id: id.agent!, name: '' }), field: 'name' } },
+  { tool: 'agentruntime_agents_delete', access: 'write', args: () => ({ agent_id: 'agt_missing' }), fault: { method: 'DELETE', path: () => '/v1/agents/agt_missing' }, missing: () => ({ agent_id: 'agt_missing' }), bad: { args: () => ({ agent_id: '..' }), field: 'agent_id' } },
+  { tool: 'agentruntime_connect_link', access: 'write', args: () => ({ external_user_id: 'u1', provider: 'google', services: ['gmail'] }), fault: { method: 'POST', path: () => '/v1/connect/link' }, bad: { args: () => ({ external_user_id: 'u1', provider: 'google', services: [] }), field: 'services' } },
+  { tool: 'agentruntime_connect_session_get', access: 'read', args: () => ({ session_id: id.session! }), fault: { method: 'GET', path: () => `/v1/connect/sessions/${id.session}` }, missing: () => ({ session_id: 'cs_missing' }), bad: { args: () => ({ session_id: '' }), field: 'session_id' } },
+  { tool: 'agentruntime_embedded_connect_settings', access: 'admin', args: () => ({ webhook_url: 'https://partner.example.com/hook', webhook_secret: EMBED_SECRET }), fault: { method: 'PUT', path: () => '/v1/embedded-connect/settings' }, bad: { args: () => ({ webhook_url: 'http://partner.example.com/hook', webhook_secret: EMBED_SECRET }), field: 'webhook_url' } },
+  { tool: 'agentruntime_principals_list', access: 'read', args: () => ({ team: 'ops' }), fault: { method: 'GET', path: () => '/v1/principals' }, bad: { args: () => ({ team: 5 }), field: 'team' } },
+  { tool: 'agentruntime_principals_get', access: 'read', args: () => ({ external_id: 'u1' }), fault: { method: 'GET', path: () => '/v1/principals/u1' }, missing: () => ({ external_id: 'nobody' }), bad: { args: () => ({ external_id: 'a/b' }), field: 'external_id' } },
+  { tool: 'agentruntime_principals_upsert', access: 'write', args: () => ({ external_id: 'u2', team: 'ops' }), fault: { method: 'PUT', path: () => '/v1/principals/u2' }, bad: { args: () => ({ external_id: 'u2', email: 'not-an-email' }), field: 'email' } },
+  { tool: 'agentruntime_principals_sync', access: 'write', args: () => ({ principals: [{ external_user_id: 'u3', tags: ['vip'] }] }), fault: { method: 'POST', path: () => '/v1/principals/sync' }, bad: { args: () => ({ principals: [] }), field: 'principals' } },
+  { tool: 'agentruntime_principals_suspend', access: 'write', args: () => ({ external_id: 'u1' }), fault: { method: 'POST', path: () => '/v1/principals/u1/suspend' }, missing: () => ({ external_id: 'nobody' }), bad: { args: () => ({}), field: 'external_id' } },
+  { tool: 'agentruntime_principals_delete', access: 'write', args: () => ({ external_id: 'nobody' }), fault: { method: 'DELETE', path: () => '/v1/principals/nobody' }, missing: () => ({ external_id: 'nobody' }), bad: { args: () => ({ external_id: '' }), field: 'external_id' } },
+  { tool: 'agentruntime_principals_link', access: 'admin', args: () => ({ external_id: 'u1', user_id: 'usr_1' }), fault: { method: 'POST', path: () => '/v1/principals/u1/link' }, missing: () => ({ external_id: 'nobody', user_id: 'usr_1' }), bad: { args: () => ({ external_id: 'u1' }), field: 'user_id' } },
+  { tool: 'agentruntime_principals_unlink', access: 'admin', args: () => ({ external_id: 'nobody' }), fault: { method: 'DELETE', path: () => '/v1/principals/nobody/link' }, missing: () => ({ external_id: 'nobody' }), bad: { args: () => ({ external_id: '..' }), field: 'external_id' } },
+  { tool: 'agentruntime_segments_list', access: 'read', args: () => ({}), fault: { method: 'GET', path: () => '/v1/principal-segments' } },
+  { tool: 'agentruntime_segments_get', access: 'read', args: () => ({ segment_id: id.segment! }), fault: { method: 'GET', path: () => `/v1/principal-segments/${id.segment}` }, missing: () => ({ segment_id: 'seg_missing' }), bad: { args: () => ({ segment_id: '' }), field: 'segment_id' } },
+  { tool: 'agentruntime_segments_create', access: 'write', args: () => ({ name: 'vips', filter: { include_tags: ['vip'] } }), fault: { method: 'POST', path: () => '/v1/principal-segments' }, bad: { args: () => ({ name: 'vips' }), field: 'filter' } },
+  { tool: 'agentruntime_usage_history', access: 'read', args: () => ({}), fault: { method: 'GET', path: () => '/v1/usage-history' } },
+  { tool: 'agentruntime_billing_usage_dimensions', access: 'view', args: () => ({}), fault: { method: 'GET', path: () => '/v1/billing/usage-dimensions' } },
+  { tool: 'agentruntime_billing_start_trial', access: 'admin', consent: true, args: () => ({ stripe_price_id: sb.ids.priceStarter }), fault: { method: 'GET', path: () => '/v1/billing/plans' }, bad: { args: () => ({}), field: 'stripe_price_id' } },
+  { tool: 'agentruntime_billing_convert_trial', access: 'admin', consent: true, args: () => ({}), fault: { method: 'POST', path: () => '/v1/billing/subscription/convert-trial-now' }, bad: { args: () => ({ confirm_token: '' }), field: 'confirm_token' } },
+  { tool: 'agentruntime_billing_apply_code', access: 'admin', consent: true, args: () => ({ code: 'WELCOME50' }), fault: { method: 'POST', path: () => '/v1/billing/codes/apply' }, missing: () => ({ code: 'NOPE' }), bad: { args: () => ({ code: '' }), field: 'code' } },
+  { tool: 'agentruntime_billing_validate_discount', access: 'admin', args: () => ({ code: 'PRO20' }), fault: { method: 'POST', path: () => '/v1/billing/discounts/validate' }, bad: { args: () => ({}), field: 'code' } },
+  { tool: 'agentruntime_pats_reveal', access: 'view', args: () => ({ pat_id: revealable.shift() ?? 'pat_exhausted' }), fault: { method: 'GET', path: () => `/v1/pats/${revealable[0]}/reveal` }, missing: () => ({ pat_id: 'pat_missing' }), bad: { args: () => ({ pat_id: 'a/b' }), field: 'pat_id' } },
+  { tool: 'agentruntime_connections_credentials_metadata', access: 'read', args: () => ({ connection_id: id.connection! }), fault: { method: 'GET', path: () => `/v1/connections/${id.connection}/credentials` }, missing: () => ({ connection_id: 'conn_missing' }), bad: { args: () => ({}), field: 'connection_id' } },
+  { tool: 'agentruntime_connections_google_config', access: 'read', args: () => ({}), fault: { method: 'GET', path: () => '/v1/connections/google/config' } },
+  { tool: 'agentruntime_connections_whatsapp_config', access: 'read', args: () => ({}), fault: { method: 'GET', path: () => '/v1/connections/whatsapp/config' } },
+  { tool: 'agentruntime_connections_google_account', access: 'read', args: () => ({ connection_id: id.google! }), fault: { method: 'GET', path: () => `/v1/connections/google/accounts/${id.google}` }, missing: () => ({ connection_id: 'conn_missing' }), bad: { args: () => ({ connection_id: '..' }), field: 'connection_id' } },
+  { tool: 'agentruntime_connections_google_services', access: 'write', args: () => ({ connection_id: id.google!, services: { drive: true } }), fault: { method: 'PATCH', path: () => `/v1/connections/google/accounts/${id.google}/services` }, missing: () => ({ connection_id: 'conn_missing', services: {} }), bad: { args: () => ({ connection_id: id.google!, services: { drive: 'yes' } }), field: 'services' } },
+  { tool: 'agentruntime_connections_whatsapp_manual', access: 'write', args: () => ({ waba_id: 'waba_1', phone_number_id: 'ph_1', access_token: WA_TOKEN }), fault: { method: 'POST', path: () => '/v1/connections/whatsapp/manual' }, bad: { args: () => ({ waba_id: 'waba_1', phone_number_id: 'ph_1' }), field: 'access_token' } },
 ];
 
-const CREDENTIALS = ['failure-path-cred-1'];
+const EMBED_SECRET = 'embed-webhook-secret-9Xq2Lm7Pz4';
+const WA_TOKEN = 'EAAG-whatsapp-token-5Hk8Jd3Ns1';
+/** PATs whose token agentruntime_pats_reveal may fetch: a reveal works once per PAT. */
+const revealable: string[] = [];
+const CREDENTIALS = ['failure-path-cred-1', 'google-refresh-cred-2', EMBED_SECRET, WA_TOKEN];
 CREDENTIALS.forEach((c) => knownSecrets.add(c));
 
 describe.each<TransportKind>(['stdio', 'http'])('AgentRuntime failure paths over %s', (kind) => {
@@ -109,6 +161,15 @@ describe.each<TransportKind>(['stdio', 'http'])('AgentRuntime failure paths over
     id.subscription = ((await call(main.client, 'agentruntime_inbound_webhooks_create', { workflow_id: sb.ids.echoWorkflow, name: 'failures' })).data.subscription as { id: string }).id;
     id.connection = (await call(main.client, 'agentruntime_connections_create', { display_name: 'c', provider: 'custom', service: 's', credentials: { k: CREDENTIALS[0]! } })).data.id as string;
     id.scratchWorkflow = (await call(main.client, 'agentruntime_workflows_create', { name: 'scratch', graph: { steps: [{ id: 'a', type: 'action' }] } })).data.id as string;
+    id.google = (await call(main.client, 'agentruntime_connections_create', { display_name: 'g', provider: 'google', service: 'gmail', credentials: { refresh_token: CREDENTIALS[1]! } })).data.id as string;
+    id.instance = (await call(main.client, 'agentruntime_mcp_instances_create', { server_id: sb.ids.mcpServer })).data.id as string;
+    id.profile = (await call(main.client, 'agentruntime_mcp_config_profiles_create', { instance_id: id.instance, name: 'default' })).data.id as string;
+    id.job = (await call(main.client, 'agentruntime_memory_index_conversation', { conversation_id: 'conv_0' })).data.job_id as string;
+    id.agent = (await call(main.client, 'agentruntime_agents_create', { name: 'seeded agent' })).data.id as string;
+    id.session = (await call(main.client, 'agentruntime_connect_link', { external_user_id: 'u1', provider: 'google', services: ['gmail'] })).data.connect_session_id as string;
+    id.segment = (await call(main.client, 'agentruntime_segments_create', { name: 'all', filter: {} })).data.id as string;
+    revealable.length = 0;
+    for (let i = 0; i < 6; i++) revealable.push((await call(main.client, 'agentruntime_pats_create', { display_name: `reveal-${i}`, scopes: ['workflow:read'] })).data.id as string);
   }, 60_000);
   afterAll(async () => {
     for (const s of sb?.issuedSecrets() ?? []) knownSecrets.add(s);

@@ -9,6 +9,9 @@ export const TOOLSETS: readonly ArToolset[] = [
   'agentruntime_tokens',
   'agentruntime_billing',
   'agentruntime_analytics',
+  'agentruntime_memory',
+  'agentruntime_agents',
+  'agentruntime_principals',
 ];
 
 /** Build, run and supervise workflows (human tasks included); the rest is opt-in so the default tools/list stays small. */

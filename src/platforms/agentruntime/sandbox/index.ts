@@ -1,5 +1,6 @@
 import { createSandboxHttp, type SandboxFault, type SandboxRequestRecord } from "../../../sandbox-kit/server.js";
 import { arError, Router, type ArRequest } from "./http.js";
+import { registerExtraRoutes } from "./routes-extra.js";
 import { registerRoutes } from "./routes.js";
 import { ArState, SANDBOX, type Role } from "./state.js";
 
@@ -27,6 +28,10 @@ export interface ArSandbox {
   setAnalytics(enabled: boolean): void;
   /** Answer Vault-backed writes (webhook and connection secrets) with 503. */
   setVault(up: boolean): void;
+  /** The tenant's enableAgents flag (the agent routes answer 404 without it). */
+  setAgents(enabled: boolean): void;
+  /** Test-only: the embedded-connect webhook secret as the platform stored it. */
+  embeddedConnectSecret(): string | undefined;
   /** Test-only: every signing secret and token the sandbox handed out (to prove none reached the model). */
   issuedSecrets(): string[];
   /** Test-only: the credentials the Vault holds for a connection. */
@@ -43,6 +48,7 @@ export async function startAgentruntimeSandbox(opts: ArSandboxOptions = {}): Pro
   const state = new ArState({ now, stepMs: opts.stepMs ?? 300 });
   const router = new Router();
   registerRoutes(router);
+  registerExtraRoutes(router);
   const kit = createSandboxHttp<"api">({
     name: "agentruntime sandbox",
     ...(opts.host ? { host: opts.host } : {}),
@@ -85,6 +91,8 @@ export async function startAgentruntimeSandbox(opts: ArSandboxOptions = {}): Pro
     clearFaults: () => kit.clearFaults(),
     setAnalytics: (enabled) => void (state.analyticsEnabled = enabled),
     setVault: (up) => void (state.vaultUp = up),
+    setAgents: (enabled) => void (state.agentsEnabled = enabled),
+    embeddedConnectSecret: () => state.embeddedConnect?.webhook_secret,
     issuedSecrets: () => [...[...state.subscriptions.values()].map((s) => s.signing_secret), ...[...state.pats.values()].map((p) => p.token)],
     vaultCredentials: (id) => state.connections.get(id)?.credentials,
     reset() {

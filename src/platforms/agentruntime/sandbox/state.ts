@@ -197,6 +197,16 @@ export class ArState {
   subscription: { status: "none" | "active" | "trialing"; stripe_price_id?: string; plan_code?: string; cancel_at_period_end: boolean; current_period_end?: string } = { status: "none", cancel_at_period_end: false };
   analyticsEnabled = true;
   vaultUp = true;
+  /** The tenant's enableAgents feature flag: the agent routes are 404 without it. */
+  agentsEnabled = true;
+  agents = new Map<string, Record<string, unknown> & { id: string; project_id: string }>();
+  principals = new Map<string, Record<string, unknown> & { external_user_id: string; status: string; deleted: boolean; linked_user_id?: string }>();
+  segments = new Map<string, Record<string, unknown> & { id: string }>();
+  connectSessions = new Map<string, Record<string, unknown> & { connect_session_id: string }>();
+  profiles = new Map<string, Record<string, unknown> & { id: string; instance_id: string; active: boolean }>();
+  memoryJobs = new Map<string, Record<string, unknown> & { job_id: string }>();
+  revealed = new Set<string>();
+  embeddedConnect?: { webhook_url: string; webhook_secret: string };
   private counter = 0;
 
   constructor(readonly opts: EngineOptions) {
@@ -227,6 +237,10 @@ export class ArState {
     this.subscription = { status: "none", cancel_at_period_end: false };
     this.analyticsEnabled = true;
     this.vaultUp = true;
+    this.agentsEnabled = true;
+    for (const m of [this.agents, this.principals, this.segments, this.connectSessions, this.profiles, this.memoryJobs]) m.clear();
+    this.revealed.clear();
+    delete this.embeddedConnect;
     this.seed();
   }
 

@@ -15,6 +15,7 @@ export const billingSummary = billingRead('agentruntime_billing_summary', '/v1/b
 export const billingStatus = billingRead('agentruntime_billing_status', '/v1/billing/status', 'Subscription status', 'Subscription and trial status.');
 export const billingUsageHistory = billingRead('agentruntime_billing_usage_history', '/v1/billing/usage-history', 'Usage history', 'The metered usage ledger.');
 export const billingPaymentHistory = billingRead('agentruntime_billing_payment_history', '/v1/billing/payment-history', 'Payment history', 'Payments and top-ups.');
+export const billingUsageDimensions = billingRead('agentruntime_billing_usage_dimensions', '/v1/billing/usage-dimensions', 'Usage dimensions', 'The dimensions usage can be broken down by.');
 export const billingActionPricing = billingRead('agentruntime_billing_action_pricing', '/v1/billing/action-pricing', 'Action pricing', 'Resolved per-action prices.');
 
 interface Plan {
@@ -100,4 +101,72 @@ export const billingCancel = defineTool({
   },
 });
 
-export const billingEndpoints = [billingUsage, billingPlans, billingSummary, billingStatus, billingUsageHistory, billingPaymentHistory, billingActionPricing, billingSubscribe, billingChangePlan, billingCancel];
+const trialRequest = defineEndpoint({ name: 'agentruntime_billing_start_trial', title: 'Start trial', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/trial', auth: 'tenant', input: { stripe_price_id: priceId }, annotations: WRITE });
+const convertRequest = defineEndpoint({ name: 'agentruntime_billing_convert_trial', title: 'End trial now', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/convert-trial-now', auth: 'tenant', input: {}, annotations: WRITE });
+const codeRequest = defineEndpoint({ name: 'agentruntime_billing_apply_code', title: 'Apply billing code', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/codes/apply', auth: 'tenant', input: { code: z.string() }, annotations: WRITE });
+
+export const billingStartTrial = defineTool({
+  name: 'agentruntime_billing_start_trial',
+  title: 'Start an AgentRuntime trial',
+  description: `Start the trial of a plan that offers one (no card needed when the plan says so; it converts to paid at its end unless cancelled). ${CONSENT}`,
+  toolset: 'agentruntime_billing',
+  input: { stripe_price_id: priceId, confirm_token: confirmToken },
+  annotations: WRITE,
+  async run(args, ctx) {
+    const plan = await planFor(args.stripe_price_id, ctx, 'agentruntime_billing_start_trial');
+    const what = `Start a trial of ${plan.product_name ?? plan.plan_code ?? 'a plan'} (${plan.plan_code ?? args.stripe_price_id}), which then costs ${priceText(plan)}.`;
+    return withConsent('agentruntime_billing_start_trial', args, what, { plan }, ctx, async () => {
+      const res = await requestFor(trialRequest, { stripe_price_id: args.stripe_price_id }, ctx);
+      return okResult({ done: true, ...(res.json as Record<string, unknown>) }, `Trial started: ${what}`);
+    });
+  },
+});
+
+export const billingConvertTrial = defineTool({
+  name: 'agentruntime_billing_convert_trial',
+  title: 'End the AgentRuntime trial now',
+  description: `End the trial early and start paying for the plan now. ${CONSENT}`,
+  toolset: 'agentruntime_billing',
+  input: { confirm_token: confirmToken },
+  annotations: WRITE,
+  async run(args, ctx) {
+    const what = `End the AgentRuntime trial of tenant ${ctx.config.agentruntimeTenantId ?? ''} now and start the paid subscription.`;
+    return withConsent('agentruntime_billing_convert_trial', args, what, {}, ctx, async () => {
+      const res = await requestFor(convertRequest, {}, ctx);
+      return okResult({ done: true, ...(res.json as Record<string, unknown>) }, `Trial converted: ${what}`);
+    });
+  },
+});
+
+const billingCode = z.string().trim().min(1).max(100).describe('The billing or discount code.');
+
+export const billingApplyCode = defineTool({
+  name: 'agentruntime_billing_apply_code',
+  title: 'Apply a billing code',
+  description: `Apply a billing code (credits, discount) to the tenant. Check it first with agentruntime_billing_validate_discount. ${CONSENT}`,
+  toolset: 'agentruntime_billing',
+  input: { code: billingCode, confirm_token: confirmToken },
+  annotations: WRITE,
+  async run(args, ctx) {
+    const what = `Apply the billing code "${args.code}" to the AgentRuntime tenant ${ctx.config.agentruntimeTenantId ?? ''}.`;
+    return withConsent('agentruntime_billing_apply_code', args, what, {}, ctx, async () => {
+      const res = await requestFor(codeRequest, { code: args.code }, ctx);
+      return okResult({ done: true, ...(res.json as Record<string, unknown>) }, `Applied: ${what}`);
+    });
+  },
+});
+
+export const billingValidateDiscount = defineEndpoint({
+  name: 'agentruntime_billing_validate_discount',
+  title: 'Check a discount code',
+  description: 'Check whether a discount code is valid and what it gives. Changes nothing.',
+  toolset: 'agentruntime_billing',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/billing/discounts/validate',
+  auth: 'tenant',
+  input: { code: billingCode },
+  annotations: READ,
+});
+
+export const billingEndpoints = [billingUsage, billingPlans, billingSummary, billingStatus, billingUsageHistory, billingPaymentHistory, billingActionPricing, billingUsageDimensions, billingSubscribe, billingChangePlan, billingCancel, billingStartTrial, billingConvertTrial, billingApplyCode, billingValidateDiscount];

@@ -115,4 +115,109 @@ export const connectionsDelete = defineEndpoint({
   annotations: DESTROY,
 });
 
-export const connectionEndpoints = [connectionsList, connectionsCreate, connectionsUpdate, connectionsDelete, connectionOverridesGet, connectionOverridesSet];
+const credentialMetadataRequest = defineEndpoint({
+  name: 'agentruntime_connections_credentials_metadata',
+  title: 'Connection credential metadata',
+  description: '',
+  toolset: 'agentruntime_connections',
+  method: 'GET',
+  origin: 'api',
+  path: '/v1/connections/{connection_id}/credentials',
+  auth: 'project',
+  input: { connection_id: connectionId() },
+  annotations: READ,
+});
+
+export const connectionsCredentialsMetadata = defineTool({
+  name: 'agentruntime_connections_credentials_metadata',
+  title: 'Connection credential metadata',
+  description: 'Which credential fields a connection holds and when they were set (never the secrets).',
+  toolset: 'agentruntime_connections',
+  input: { connection_id: connectionId() },
+  annotations: READ,
+  async run(args, ctx) {
+    const res = await requestFor(credentialMetadataRequest, args, ctx);
+    return okResult(withoutSecrets(res.json ?? {}) as Record<string, unknown>, `Credential metadata of connection ${args.connection_id}.`);
+  },
+});
+
+const providerConfig = (provider: 'google' | 'whatsapp') =>
+  defineEndpoint({
+    name: `agentruntime_connections_${provider}_config`,
+    title: `Is ${provider === 'google' ? 'Google' : 'WhatsApp'} connect enabled`,
+    description: `Whether ${provider === 'google' ? 'Google' : 'WhatsApp'} connect is enabled on this deployment (the connect itself happens in the Console).`,
+    toolset: 'agentruntime_connections',
+    method: 'GET',
+    origin: 'api',
+    path: `/v1/connections/${provider}/config`,
+    auth: 'project',
+    input: {},
+    annotations: READ,
+  });
+
+export const googleConfig = providerConfig('google');
+export const whatsappConfig = providerConfig('whatsapp');
+
+export const googleAccount = defineEndpoint({
+  name: 'agentruntime_connections_google_account',
+  title: 'Google account of a connection',
+  description: 'The Google account behind a connection and its enabled services.',
+  toolset: 'agentruntime_connections',
+  method: 'GET',
+  origin: 'api',
+  path: '/v1/connections/google/accounts/{connection_id}',
+  auth: 'project',
+  input: { connection_id: connectionId() },
+  annotations: READ,
+});
+
+export const googleServices = defineEndpoint({
+  name: 'agentruntime_connections_google_services',
+  title: 'Enable or disable Google services',
+  description: 'Turn Google services (gmail, calendar, drive…) on or off for a Google connection.',
+  toolset: 'agentruntime_connections',
+  method: 'PATCH',
+  origin: 'api',
+  path: '/v1/connections/google/accounts/{connection_id}/services',
+  auth: 'project',
+  input: { connection_id: connectionId(), services: z.record(z.string().min(1).max(60), z.boolean()).describe('service → enabled, e.g. {"gmail": true}.') },
+  annotations: REPLACE,
+});
+
+const whatsappInput = {
+  display_name: z.string().trim().min(1).max(200).optional(),
+  waba_id: z.string().min(1).max(100).describe('WhatsApp Business Account id.'),
+  phone_number_id: z.string().min(1).max(100),
+  access_token: z.string().min(8).max(5000).describe('System user access token; sent to the Vault, never echoed back or logged.'),
+};
+
+const whatsappRequest = defineEndpoint({ name: 'agentruntime_connections_whatsapp_manual', title: 'Connect WhatsApp manually', description: '', toolset: 'agentruntime_connections', method: 'POST', origin: 'api', path: '/v1/connections/whatsapp/manual', auth: 'project', input: whatsappInput, annotations: WRITE });
+
+export const whatsappManual = defineTool({
+  name: 'agentruntime_connections_whatsapp_manual',
+  title: 'Connect WhatsApp with manual credentials',
+  description: 'Create a WhatsApp connection from WABA credentials (the API alternative to embedded signup). The access token is never returned or logged.',
+  toolset: 'agentruntime_connections',
+  input: whatsappInput,
+  annotations: WRITE,
+  async run(args, ctx) {
+    log.addSecrets([args.access_token]);
+    const res = await requestFor(whatsappRequest, args, ctx);
+    return okResult(withoutSecrets(res.json ?? {}) as Record<string, unknown>, 'WhatsApp connection created; the access token went to the Vault and is not shown.');
+  },
+});
+
+export const connectionEndpoints = [
+  connectionsList,
+  connectionsCreate,
+  connectionsUpdate,
+  connectionsDelete,
+  connectionsCredentialsMetadata,
+  connectionOverridesGet,
+  connectionOverridesSet,
+  googleConfig,
+  googleAccount,
+  googleServices,
+  whatsappConfig,
+  whatsappManual,
+];

@@ -1,7 +1,10 @@
 import { analyticsEndpoints } from './analytics.js';
 import { billingEndpoints } from './billing.js';
 import { connectionEndpoints } from './connections.js';
-import { mcpEndpoints } from './mcp.js';
+import { agentEndpoints } from './agents.js';
+import { mcpEndpoints, mcpExtraEndpoints } from './mcp.js';
+import { memoryEndpoints } from './memory.js';
+import { principalEndpoints } from './principals.js';
 import { patEndpoints } from './pats.js';
 import { workflowsRun, workflowsRunWait } from './run.js';
 import { runEndpoints } from './runs.js';
@@ -18,7 +21,11 @@ export const catalog: readonly AnyArTool[] = [
   ...webhookEndpoints,
   ...connectionEndpoints,
   ...mcpEndpoints,
+  ...mcpExtraEndpoints,
   ...patEndpoints,
   ...billingEndpoints,
   ...analyticsEndpoints,
+  ...memoryEndpoints,
+  ...agentEndpoints,
+  ...principalEndpoints,
 ];

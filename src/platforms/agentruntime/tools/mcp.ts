@@ -106,3 +106,156 @@ export const mcpInstancesCreate = defineEndpoint({
 });
 
 export const mcpEndpoints = [mcpServersList, mcpServersGet, mcpServersCreate, mcpServersDiscover, mcpServersValidate, mcpInstancesList, mcpInstancesCreate];
+
+const instanceId = () => idArg('MCP instance id from agentruntime_mcp_instances_list.');
+const profileId = () => idArg('Config profile id from agentruntime_mcp_config_profiles_list.');
+
+export const mcpPlatformCatalog = defineEndpoint({
+  name: 'agentruntime_mcp_platform_catalog',
+  title: 'MCP platform adapter catalog',
+  description: 'The platform MCP adapters AgentRuntime offers.',
+  toolset: 'agentruntime_mcp',
+  method: 'GET',
+  origin: 'api',
+  path: '/v1/mcp/platform-catalog',
+  auth: 'project',
+  input: {},
+  annotations: READ,
+});
+
+export const mcpToolsList = defineEndpoint({
+  name: 'agentruntime_mcp_tools_list',
+  title: 'MCP tool catalog',
+  description: 'Every tool the project\'s MCP servers offer to workflow steps.',
+  toolset: 'agentruntime_mcp',
+  method: 'GET',
+  origin: 'api',
+  path: '/v1/mcp/tools',
+  auth: 'project',
+  input: {},
+  annotations: READ,
+});
+
+export const mcpServersPublishVersion = defineEndpoint({
+  name: 'agentruntime_mcp_servers_publish_version',
+  title: 'Publish an MCP server version',
+  description: 'Publish a version of a custom MCP server (its tools and config schema), optionally making it active.',
+  toolset: 'agentruntime_mcp',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/mcp/servers/{server_id}/versions',
+  auth: 'project',
+  input: {
+    server_id: serverId(),
+    tools: z.array(z.looseObject({ name: z.string().min(1).max(200) })).max(500).optional().describe('Tools of this version (default: the discovered ones).'),
+    config_schema: z.record(z.string(), z.unknown()).optional().describe('JSON Schema of the server\'s configuration.'),
+    activate: z.boolean().optional().describe('Make this version the active one.'),
+  },
+  annotations: WRITE,
+});
+
+export const mcpServersValidateConnection = defineEndpoint({
+  name: 'agentruntime_mcp_servers_validate_connection',
+  title: 'Validate an MCP server with a connection',
+  description: 'Check that a connection\'s credentials work with an MCP server.',
+  toolset: 'agentruntime_mcp',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/mcp/servers/{server_id}/connections/{connection_id}/validate',
+  auth: 'project',
+  input: { server_id: serverId(), connection_id: idArg('Connection id from agentruntime_connections_list.') },
+  annotations: READ,
+});
+
+export const mcpInstancesResolve = defineEndpoint({
+  name: 'agentruntime_mcp_instances_resolve',
+  title: 'Resolve a workflow\'s MCP instances',
+  description: 'Which MCP instance (and connection) each step of a workflow would use.',
+  toolset: 'agentruntime_mcp',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/mcp/instances/resolve',
+  auth: 'project',
+  input: { workflow_id: z.string().min(1).max(200).describe('Workflow id from agentruntime_workflows_list.') },
+  annotations: READ,
+});
+
+export const mcpInstancesValidate = defineEndpoint({
+  name: 'agentruntime_mcp_instances_validate',
+  title: 'Validate an MCP instance',
+  description: 'Run AgentRuntime\'s checks on one MCP instance.',
+  toolset: 'agentruntime_mcp',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/mcp/instances/{instance_id}/validate',
+  auth: 'project',
+  input: { instance_id: instanceId() },
+  annotations: READ,
+});
+
+export const mcpConfigProfilesList = defineEndpoint({
+  name: 'agentruntime_mcp_config_profiles_list',
+  title: 'List an MCP instance\'s config profiles',
+  description: 'Config profiles of an MCP instance, and which one is active.',
+  toolset: 'agentruntime_mcp',
+  method: 'GET',
+  origin: 'api',
+  path: '/v1/mcp/instances/{instance_id}/config-profiles',
+  auth: 'project',
+  input: { instance_id: instanceId() },
+  annotations: READ,
+});
+
+const sourceSpec = z.record(z.string(), z.unknown()).describe('Where each config value comes from (literal, connection field, run input…).');
+
+export const mcpConfigProfilesCreate = defineEndpoint({
+  name: 'agentruntime_mcp_config_profiles_create',
+  title: 'Create a config profile',
+  description: 'Add a config profile to an MCP instance.',
+  toolset: 'agentruntime_mcp',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/mcp/instances/{instance_id}/config-profiles',
+  auth: 'project',
+  input: { instance_id: instanceId(), name: z.string().trim().min(1).max(200), source_spec: sourceSpec.optional() },
+  annotations: WRITE,
+});
+
+export const mcpConfigProfilesUpdate = defineEndpoint({
+  name: 'agentruntime_mcp_config_profiles_update',
+  title: 'Update a config profile',
+  description: 'Replace a config profile\'s wiring (source_spec).',
+  toolset: 'agentruntime_mcp',
+  method: 'PATCH',
+  origin: 'api',
+  path: '/v1/mcp/instances/{instance_id}/config-profiles/{profile_id}',
+  auth: 'project',
+  input: { instance_id: instanceId(), profile_id: profileId(), source_spec: sourceSpec },
+  annotations: { ...WRITE, idempotentHint: true },
+});
+
+export const mcpConfigProfilesSetActive = defineEndpoint({
+  name: 'agentruntime_mcp_config_profiles_set_active',
+  title: 'Activate a config profile',
+  description: 'Make a config profile the one the instance uses.',
+  toolset: 'agentruntime_mcp',
+  method: 'POST',
+  origin: 'api',
+  path: '/v1/mcp/instances/{instance_id}/config-profiles/{profile_id}/set-active',
+  auth: 'project',
+  input: { instance_id: instanceId(), profile_id: profileId() },
+  annotations: { ...WRITE, idempotentHint: true },
+});
+
+export const mcpExtraEndpoints = [
+  mcpPlatformCatalog,
+  mcpToolsList,
+  mcpServersPublishVersion,
+  mcpServersValidateConnection,
+  mcpInstancesResolve,
+  mcpInstancesValidate,
+  mcpConfigProfilesList,
+  mcpConfigProfilesCreate,
+  mcpConfigProfilesUpdate,
+  mcpConfigProfilesSetActive,
+];

@@ -86,4 +86,35 @@ export const patsRevoke = defineTool({
   },
 });
 
-export const patEndpoints = [patsList, patsCreate, patsRevoke];
+const revealRequest = defineEndpoint({
+  name: 'agentruntime_pats_reveal',
+  title: 'Reveal a PAT',
+  description: '',
+  toolset: 'agentruntime_tokens',
+  method: 'GET',
+  origin: 'api',
+  path: '/v1/pats/{pat_id}/reveal',
+  auth: 'tenant',
+  input: { pat_id: idArg('PAT id from agentruntime_pats_list.') },
+  annotations: WRITE,
+});
+
+export const patsReveal = defineTool({
+  name: 'agentruntime_pats_reveal',
+  title: 'Keep a PAT\'s token locally',
+  description: 'Fetch a PAT\'s token (AgentRuntime reveals it once) into the local secret store, never into the result; agentruntime_inbound_webhooks_send then uses it for subscriptions created with this automation_pat_id.',
+  toolset: 'agentruntime_tokens',
+  input: { pat_id: idArg('PAT id from agentruntime_pats_list.') },
+  // Revealing uses up the one reveal: not idempotent, not read-only.
+  annotations: WRITE,
+  async run(args, ctx) {
+    const res = await requestFor(revealRequest, args, ctx);
+    const body = (res.json ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' ? body.token : undefined;
+    if (!token) return okResult({ ...(withoutSecrets(body) as Record<string, unknown>), stored: false }, `AgentRuntime revealed no token for PAT ${args.pat_id}.`);
+    const file = await ctx.secrets.put({ kind: 'pat', pat_id: args.pat_id, token, created_at: new Date().toISOString() });
+    return okResult({ ...(withoutSecrets(body) as Record<string, unknown>), pat_id: args.pat_id, stored: { token: { kept_at: file, mode: '0600', used_by: 'agentruntime_inbound_webhooks_send' } } }, `PAT ${args.pat_id}'s token is stored locally (never shown).`);
+  },
+});
+
+export const patEndpoints = [patsList, patsCreate, patsReveal, patsRevoke];

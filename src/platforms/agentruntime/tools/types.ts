@@ -11,7 +11,10 @@ export type ArToolset =
   | 'agentruntime_mcp'
   | 'agentruntime_tokens'
   | 'agentruntime_billing'
-  | 'agentruntime_analytics';
+  | 'agentruntime_analytics'
+  | 'agentruntime_memory'
+  | 'agentruntime_agents'
+  | 'agentruntime_principals';
 
 /**
  * Which headers a call carries besides the PAT: `project` adds X-Tenant-Id and
