@@ -209,8 +209,12 @@ describe.each<TransportKind>(['stdio', 'http'])('AgentRuntime tools over %s', (k
     expect(sandbox.requests.filter((r) => r.path === `/v1/inbound-webhooks/${subId}`).at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
     const revoked = await call(conn.client, 'agentruntime_pats_revoke', { pat_id: patId });
     expect(revoked.data).toMatchObject({ revoked: true, local_token_removed: true });
+    // The token went with the revoke: the send stops before any request, saying how to get a token back.
+    const before = sandbox.requests.length;
     const after = await call(conn.client, 'agentruntime_inbound_webhooks_send', { subscription_id: subId, payload: { ok: true } });
-    expect(errorOf(after).status).toBe(401);
+    expect(errorOf(after).code).toBe('automation_token_unknown');
+    expect(errorOf(after).next_step).toContain('agentruntime_pats_reveal');
+    expect(sandbox.requests.length).toBe(before);
   });
 
   it('billing reads, and subscribe / change plan / cancel only with a confirm token (no elicitation in this client)', async () => {

@@ -48,6 +48,14 @@ async function ingressHeaders(ctx: ArContext, tool: string, subscriptionId: unkn
     });
   }
   const automation = stored.automation_pat_id ? await ctx.secrets.pat(stored.automation_pat_id) : undefined;
+  if (stored.automation_pat_id && !automation) {
+    // The ingress takes only the subscription's automation PAT: sending AGENTRUNTIME_TOKEN would be a 401 that blames the wrong setting.
+    fail({
+      code: 'automation_token_unknown',
+      message: `Subscription ${id} runs as automation PAT ${stored.automation_pat_id}, whose token is not stored here.`,
+      next_step: `Fetch it into the local store with agentruntime_pats_reveal (pat_id "${stored.automation_pat_id}"), then send again; or create a subscription without automation_pat_id.`,
+    });
+  }
   return { authorization: `Bearer ${automation?.token ?? requireToken(ctx, tool)}`, 'x-agentruntime-signature': ingressSignature(stored.signing_secret, body) };
 }
 

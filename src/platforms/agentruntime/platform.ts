@@ -22,6 +22,7 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   const shared: Omit<ArContext, 'signal' | 'progress' | 'elicit'> = { config, http, secrets: new SecretStore(config.home), consent: new ConsentBook() };
   return {
     tools,
+    start: () => shared.secrets.scrubAll().catch(() => undefined),
     session: () => ({
       // The assembly hands back our own catalog entries.
       call: (tool, args, scope) => execute(tool as AnyArTool, args, { ...shared, ...scope }),

@@ -62,6 +62,22 @@ export class SecretStore {
     return e?.kind === 'pat' && e.pat_id === patId ? e : undefined;
   }
 
+  /**
+   * Adds every stored secret to the log scrubber: a platform answer or an error
+   * that happened to echo one is scrubbed even before any tool read it this run.
+   */
+  async scrubAll(): Promise<void> {
+    for (const sub of ['webhooks', 'pats']) {
+      let names: string[];
+      try {
+        names = await fs.readdir(path.join(this.dir, sub));
+      } catch {
+        continue;
+      }
+      for (const n of names.filter((x) => x.endsWith('.json'))) await this.read(path.join(this.dir, sub, n));
+    }
+  }
+
   /** Forgets a secret whose resource was deleted or revoked; a missing file is fine. */
   async remove(kind: SecretKind, id: string): Promise<boolean> {
     try {
