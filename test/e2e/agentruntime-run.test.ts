@@ -76,6 +76,26 @@ describe.each<TransportKind>(['stdio', 'http'])('agentruntime_workflows_run over
   });
 });
 
+describe('a platform without the run summary route (documented only in the Platform MCP table)', () => {
+  it('agentruntime_workflows_run falls back to the run list, still surfaces the task and follows the run to the end', async () => {
+    const sb = await startAgentruntimeSandbox({ stepMs: 50, noSummaryRoute: true });
+    const conn = await connect('http', arEnv(sb));
+    try {
+      const first = await callWithProgress(conn.client, 'agentruntime_workflows_run', { workflow_id: sb.ids.approvalWorkflow, input: { customer_email: 'lee@example.com' } });
+      expect(first.res.isError, first.text).toBeFalsy();
+      const task = (first.data.pending_tasks as { approve: { arguments: Record<string, unknown> } }[])[0]!;
+      await call(conn.client, 'agentruntime_tasks_complete', task.approve.arguments);
+      const done = await callWithProgress(conn.client, 'agentruntime_workflows_run_wait', { workflow_id: sb.ids.approvalWorkflow, run_id: first.data.run_id as string });
+      expect((done.data.run as { status: string }).status).toBe('completed');
+      // One 404 on the summary per wait, then the list only.
+      expect(sb.requests.filter((r) => r.path.endsWith('/summary')).length).toBe(2);
+    } finally {
+      await conn.close();
+      await sb.close();
+    }
+  });
+});
+
 describe('billing consent through MCP elicitation', () => {
   let sb: ArSandbox;
   beforeAll(async () => {

@@ -13,6 +13,8 @@ export interface ArSandboxOptions {
   /** How long each action step of a run takes. Default 300 ms. */
   stepMs?: number;
   now?: () => number;
+  /** Answer the run summary route with 404, as a platform that has only the Platform MCP's poll might. */
+  noSummaryRoute?: boolean;
 }
 
 export interface ArSandbox {
@@ -59,6 +61,7 @@ export async function startAgentruntimeSandbox(opts: ArSandboxOptions = {}): Pro
       const match = router.resolve(req.method, req.path);
       if (match.kind === "not_found") return arError(404, "not_found", `no route ${req.method} ${req.path}`);
       if (match.kind === "method_not_allowed") return arError(405, "method_not_allowed", "method not allowed", undefined, { allow: match.allow.join(", ") });
+      if (opts.noSummaryRoute && req.method === "GET" && /^\/v1\/workflows\/[^/]+\/runs\/[^/]+\/summary$/.test(req.path)) return arError(404, "not_found", `no route GET ${req.path}`);
       const access = router.access.get(match.route.auth)!;
       const ctx: ArRequest = { ...req, params: match.params, state };
       if (access.scope === "ingress") return match.route.handler(ctx);

@@ -1,16 +1,19 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ToolFailureError } from '../../../core/errors.js';
+import { fail, ToolFailureError } from '../../../core/errors.js';
 import { errorResult, okResult } from '../../../core/results.js';
 import { sleep } from '../../../core/shared/sleep.js';
 import type { ArContext } from '../context.js';
 import { requestFor } from '../executor.js';
 import { runId, workflowId } from './fields.js';
-import { runsSummary, tasksPendingRun } from './runs.js';
+import { runsList, runsSummary, tasksPendingRun } from './runs.js';
 import { defineTool, READ, WRITE } from './types.js';
 import { runControls, workflowsCommand } from './workflows.js';
 
 const TERMINAL = new Set(['completed', 'succeeded', 'failed', 'stopped', 'cancelled']);
+// The docs name no run status vocabulary: read the sandbox's words and the likely others.
+const isWaiting = (s: Summary) => /wait|human|approval|input_required|pending_task/i.test(s.status) || s.orchestration_phase === 'awaiting_human';
+const isTerminal = (s: Summary) => TERMINAL.has(s.status) || (s.run_complete === true && !isWaiting(s));
 const FIRST_POLL_MS = 250;
 const MAX_POLL_MS = 3_000;
 
@@ -20,6 +23,8 @@ interface Summary {
   steps_completed?: number;
   steps_total?: number;
   current_step_id?: string;
+  orchestration_phase?: string;
+  run_complete?: boolean;
   error?: unknown;
   [k: string]: unknown;
 }
@@ -59,6 +64,34 @@ function finalResult(workflow: string, run: Summary, extra: Record<string, unkno
   return okResult({ ...extra, done: true, run }, `Run ${run.run_id} ${run.status}. Its step results: agentruntime_runs_context (workflow_id "${workflow}", run_id "${run.run_id}").`);
 }
 
+/**
+ * The run's state: its summary (the Platform MCP's "preferred poll"), or, where that
+ * route answers 404 (it is documented only in the Platform MCP table), the run's
+ * entry in the workflow's run list, for the rest of this wait.
+ */
+async function readRun(workflow: string, run: string, ctx: ArContext, source: { summary: boolean }): Promise<Summary> {
+  if (source.summary) {
+    try {
+      return (await requestFor(runsSummary, { workflow_id: workflow, run_id: run }, ctx)).json as Summary;
+    } catch (err) {
+      if (!(err instanceof ToolFailureError) || err.failure.status !== 404) throw err;
+      source.summary = false;
+      const fromList = await fromRunList(workflow, run, ctx);
+      if (!fromList) throw err;
+      return fromList;
+    }
+  }
+  const fromList = await fromRunList(workflow, run, ctx);
+  if (!fromList) fail({ code: 'run_not_found', status: 404, message: `Run ${run} is not among workflow ${workflow}'s runs.`, next_step: 'List them with agentruntime_runs_list.' });
+  return fromList;
+}
+
+async function fromRunList(workflow: string, run: string, ctx: ArContext): Promise<Summary | undefined> {
+  const body = (await requestFor(runsList, { workflow_id: workflow, limit: 200 }, ctx)).json as { runs?: Record<string, unknown>[] };
+  const entry = (body.runs ?? []).find((r) => r.run_id === run || r.id === run);
+  return entry && typeof entry.status === 'string' ? ({ ...entry, run_id: run, status: entry.status } as Summary) : undefined;
+}
+
 /** The run's pending tasks; a viewer may follow a run but not read its tasks, which is not a failure of the wait. */
 async function pendingTasks(workflow: string, run: string, ctx: ArContext): Promise<Task[] | 'forbidden'> {
   try {
@@ -78,13 +111,14 @@ async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds
   const started = Date.now();
   const deadline = started + waitSeconds * 1000;
   let delay = FIRST_POLL_MS;
+  const source = { summary: true };
   try {
     for (;;) {
-      const summary = (await requestFor(runsSummary, { workflow_id: workflow, run_id: run }, ctx)).json as Summary;
+      const summary = await readRun(workflow, run, ctx, source);
       const done = summary.steps_completed ?? 0;
       await ctx.progress(done, `Run ${run} is ${summary.status}${summary.current_step_id ? ` at step ${summary.current_step_id}` : ''} (${done}${summary.steps_total !== undefined ? `/${summary.steps_total}` : ''} steps done)`, summary.steps_total);
-      if (TERMINAL.has(summary.status)) return finalResult(workflow, summary, extra);
-      if (summary.status === 'waiting') {
+      if (isTerminal(summary)) return finalResult(workflow, summary, extra);
+      if (isWaiting(summary)) {
         const tasks = await pendingTasks(workflow, run, ctx);
         if (tasks === 'forbidden') {
           return okResult(
