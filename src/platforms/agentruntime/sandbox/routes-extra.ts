@@ -285,15 +285,15 @@ export function registerExtraRoutes(r: Router): void {
   r.on("GET", "/v1/connections/google/accounts/:id", P_READ, (req) => {
     const c = connection(req);
     if (c.provider !== "google") notFound("google_account_not_found", `connection ${c.id} is not a Google connection`);
-    return json(200, { connection_id: c.id, email: "ops@acme.example", services: (c as unknown as { services?: Record<string, boolean> }).services ?? { gmail: true } });
+    return json(200, { connection_id: c.id, email: "ops@acme.example", services: c.services ?? { gmail: true } });
   });
   r.on("PATCH", "/v1/connections/google/accounts/:id/services", P_WRITE, (req) => {
     const c = connection(req);
     if (c.provider !== "google") notFound("google_account_not_found", `connection ${c.id} is not a Google connection`);
     const b = objectBody(req);
     if (!isObject(b.services) || !Object.values(b.services).every((v) => typeof v === "boolean")) invalid("services", "required map of service → boolean");
-    const services = { ...((c as unknown as { services?: Record<string, boolean> }).services ?? { gmail: true }), ...(b.services as Record<string, boolean>) };
-    (c as unknown as { services: Record<string, boolean> }).services = services;
+    const services = { ...(c.services ?? { gmail: true }), ...(b.services as Record<string, boolean>) };
+    c.services = services;
     return json(200, { connection_id: c.id, services });
   });
   r.on("POST", "/v1/connections/whatsapp/manual", P_WRITE, (req) => {

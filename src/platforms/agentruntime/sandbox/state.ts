@@ -115,6 +115,8 @@ export interface Connection {
   credential_keys: string[];
   /** Kept as the Vault would: never answered. */
   credentials: Record<string, string>;
+  /** Google connections: which services are on. */
+  services?: Record<string, boolean>;
   created_at: string;
 }
 
