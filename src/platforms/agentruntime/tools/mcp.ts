@@ -43,8 +43,8 @@ export const mcpServersCreate = defineEndpoint({
     name: z.string().trim().min(1).max(200),
     canonical_url: z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL').describe('The server\'s MCP endpoint.'),
     description: z.string().max(2000).optional(),
-    mode: z.literal('third_party').default('third_party'),
-    auth_mode: z.literal('token').default('token'),
+    mode: z.enum(['third_party']).default('third_party').describe('Only third-party servers can be registered.'),
+    auth_mode: z.enum(['token']).default('token').describe('Custom servers authenticate with a token (from a connection).'),
   },
   annotations: WRITE,
 });
