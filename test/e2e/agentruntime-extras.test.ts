@@ -136,6 +136,19 @@ describe.each<TransportKind>(['stdio', 'http'])('AgentRuntime opt-in tools over 
     expect(errorOf(down)).toMatchObject({ status: 503, code: 'vault_unavailable' });
   });
 
+  it('lists that ever carried a secret lose it before the model sees them', async () => {
+    const leak = 'whsec_leaked_by_a_list_5f4e3d2c1b0a';
+    const token = 'pat_leaked_by_a_list_0a1b2c3d4e5f';
+    knownSecrets.add(leak);
+    knownSecrets.add(token);
+    sb.addFault({ method: 'GET', path: '/v1/inbound-webhooks', status: 200, contentType: 'application/json', body: JSON.stringify({ subscriptions: [{ id: 'iwh_x', signing_secret: leak }] }), times: 1 });
+    sb.addFault({ method: 'GET', path: '/v1/pats', status: 200, contentType: 'application/json', body: JSON.stringify({ pats: [{ id: 'pat_x', token }] }), times: 1 });
+    const subs = await call(conn.client, 'agentruntime_inbound_webhooks_list');
+    const pats = await call(conn.client, 'agentruntime_pats_list');
+    expect(subs.data.subscriptions).toEqual([{ id: 'iwh_x' }]);
+    expect(pats.data.pats).toEqual([{ id: 'pat_x' }]);
+  });
+
   it('no secret reached any result, error or log', () => {
     for (const s of sb.issuedSecrets()) knownSecrets.add(s);
     expectNoSecretsCaptured(knownSecrets);

@@ -4,7 +4,7 @@ import { okResult } from '../../../core/results.js';
 import { requestFor } from '../executor.js';
 import { idArg } from './fields.js';
 import { defineEndpoint, defineTool, DESTROY, READ, REPLACE, WRITE } from './types.js';
-import { withoutSecrets } from './webhooks.js';
+import { presentWithoutSecrets, withoutSecrets } from './webhooks.js';
 import { connectionOverridesGet, connectionOverridesSet } from './workflows.js';
 
 const connectionId = () => idArg('Connection id from agentruntime_connections_list.');
@@ -65,6 +65,7 @@ export const connectionsList = defineEndpoint({
   auth: 'project',
   input: {},
   annotations: READ,
+  present: presentWithoutSecrets('List connections'),
 });
 
 const updateInput = {

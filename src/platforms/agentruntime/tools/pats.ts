@@ -3,7 +3,7 @@ import { okResult } from '../../../core/results.js';
 import { requestFor } from '../executor.js';
 import { idArg } from './fields.js';
 import { defineEndpoint, defineTool, DESTROY, READ, WRITE } from './types.js';
-import { withoutSecrets } from './webhooks.js';
+import { presentWithoutSecrets, withoutSecrets } from './webhooks.js';
 
 export const PAT_SCOPES = ['workflow:read', 'workflow:run', 'mcp:execute'] as const;
 
@@ -18,6 +18,7 @@ export const patsList = defineEndpoint({
   auth: 'tenant',
   input: {},
   annotations: READ,
+  present: presentWithoutSecrets('List personal access tokens'),
 });
 
 const createInput = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HttpResponse } from '../../../core/http-client.js';
 import { okResult } from '../../../core/results.js';
 import { requestFor } from '../executor.js';
 import { idArg, workflowId } from './fields.js';
@@ -24,6 +25,9 @@ function withoutSecrets(value: unknown): unknown {
   return value;
 }
 export { withoutSecrets };
+
+/** A list's answer with any secret-looking field dropped: the docs say lists never carry secrets; this keeps it so if one ever did. */
+export const presentWithoutSecrets = (title: string) => (res: HttpResponse) => okResult(withoutSecrets(res.json ?? { status: res.status }) as Record<string, unknown>, `${title}: HTTP ${res.status}.`);
 
 const createInput = {
   workflow_id: workflowId(),
@@ -79,6 +83,7 @@ export const inboundWebhooksList = defineEndpoint({
   auth: 'project',
   input: {},
   annotations: READ,
+  present: presentWithoutSecrets('List inbound webhooks'),
 });
 
 export const inboundWebhooksUpdate = defineEndpoint({
