@@ -131,6 +131,54 @@ describe('billing consent through MCP elicitation', () => {
   });
 });
 
+describe('human tasks put to the user through MCP elicitation (ask_user)', () => {
+  let sb: ArSandbox;
+  beforeAll(async () => {
+    sb = await startAgentruntimeSandbox({ stepMs: 40 });
+  });
+  afterAll(() => sb?.close());
+
+  it.each([
+    ['approves', { action: 'accept', content: { approve: true, note: 'fine by me' } } as ElicitResult, 'completed'],
+    ['rejects', { action: 'accept', content: { approve: false } } as ElicitResult, 'failed'],
+  ] as const)('the user %s: the run goes on to %s within the same call', async (_n, answer, status) => {
+    const asked: string[] = [];
+    const conn = await connectHttp(arEnv(sb), () => {
+      const c = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      c.setRequestHandler(ElicitRequestSchema, async (req) => {
+        asked.push(req.params.message);
+        return answer;
+      });
+      return c;
+    });
+    try {
+      const r = await callWithProgress(conn.client, 'agentruntime_workflows_run', { workflow_id: sb.ids.approvalWorkflow, input: { customer_email: 'zoe@example.com' }, ask_user: true });
+      expect(asked).toEqual([expect.stringContaining('Approve the refund for zoe@example.com?')]);
+      if (status === 'completed') {
+        expect(r.data.done).toBe(true);
+        const ctx = await call(conn.client, 'agentruntime_runs_context', { workflow_id: sb.ids.approvalWorkflow, run_id: r.data.run_id as string });
+        expect((ctx.data.steps as Record<string, unknown>).manager_approval).toEqual({ approved: true, note: 'fine by me' });
+      } else expect(errorOf(r).code).toBe('run_failed');
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('the user does not answer: the task comes back to the model as without ask_user', async () => {
+    const conn = await connectHttp(arEnv(sb), () => {
+      const c = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      c.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'cancel' }));
+      return c;
+    });
+    try {
+      const r = await callWithProgress(conn.client, 'agentruntime_workflows_run', { workflow_id: sb.ids.approvalWorkflow, input: { customer_email: 'x@example.com' }, ask_user: true });
+      expect(r.data.waiting_for).toBe('human_task');
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 describe('serving and doctor', () => {
   let sb: ArSandbox;
   beforeAll(async () => {

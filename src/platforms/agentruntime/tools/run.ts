@@ -6,7 +6,7 @@ import { sleep } from '../../../core/shared/sleep.js';
 import type { ArContext } from '../context.js';
 import { requestFor } from '../executor.js';
 import { runId, workflowId } from './fields.js';
-import { runsList, runsSummary, tasksPendingRun } from './runs.js';
+import { runsList, runsSummary, tasksComplete, tasksPendingRun } from './runs.js';
 import { defineTool, READ, WRITE } from './types.js';
 import { runControls, workflowsCommand } from './workflows.js';
 
@@ -92,6 +92,27 @@ async function fromRunList(workflow: string, run: string, ctx: ArContext): Promi
   return entry && typeof entry.status === 'string' ? ({ ...entry, run_id: run, status: entry.status } as Summary) : undefined;
 }
 
+/**
+ * Puts a human task to the user through MCP elicitation (the user decides, not the
+ * model) and completes it with their answer. False when they did not answer.
+ */
+async function askAboutTask(workflow: string, run: string, task: Task, ctx: ArContext): Promise<boolean> {
+  const asks = task.description ?? task.title ?? `approval of step ${task.step_id ?? '?'}`;
+  const answer = await ctx.elicit!(`AgentRuntime run ${run} is waiting for you: ${asks}`, {
+    type: 'object',
+    properties: {
+      approve: { type: 'boolean', title: 'Approve', description: asks },
+      note: { type: 'string', title: 'Note (optional)', description: 'Kept with the step result.' },
+    },
+    required: ['approve'],
+  });
+  if (answer.action !== 'accept' || typeof answer.content?.approve !== 'boolean') return false;
+  const note = typeof answer.content.note === 'string' && answer.content.note.trim() ? answer.content.note.trim() : undefined;
+  await requestFor(tasksComplete, { workflow_id: workflow, run_id: run, task_id: task.id, approved: answer.content.approve, ...(note ? { result: { note } } : {}) }, ctx);
+  await ctx.progress(0, `The user ${answer.content.approve ? 'approved' : 'rejected'} task ${task.id}; following the run`);
+  return true;
+}
+
 /** The run's pending tasks; a viewer may follow a run but not read its tasks, which is not a failure of the wait. */
 async function pendingTasks(workflow: string, run: string, ctx: ArContext): Promise<Task[] | 'forbidden'> {
   try {
@@ -107,7 +128,7 @@ async function pendingTasks(workflow: string, run: string, ctx: ArContext): Prom
  * progress; stops early at a pending human task (nothing moves until someone
  * answers it) and hands back a still-running run before hosts time the call out.
  */
-async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds: number, extra: Record<string, unknown>, stopOnCancel: boolean): Promise<CallToolResult> {
+async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds: number, extra: Record<string, unknown>, stopOnCancel: boolean, askUser = false): Promise<CallToolResult> {
   const started = Date.now();
   const deadline = started + waitSeconds * 1000;
   let delay = FIRST_POLL_MS;
@@ -125,6 +146,13 @@ async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds
             { ...extra, done: false, waiting_for: 'human_task', run: summary, pending_tasks: [] },
             `Run ${run} is waiting for a human task, which this PAT cannot read (listing a run's tasks needs the contributor role). Ask the user to approve it in the AgentRuntime Console, then call agentruntime_workflows_run_wait.`,
           );
+        }
+        if (tasks.length > 0 && askUser && ctx.elicit) {
+          const answered = await askAboutTask(workflow, run, tasks[0]!, ctx);
+          if (answered) {
+            delay = FIRST_POLL_MS;
+            continue;
+          }
         }
         if (tasks.length > 0 || Date.now() + delay > deadline) return taskStop(workflow, summary, tasks, extra);
       }
@@ -155,6 +183,8 @@ async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds
   }
 }
 
+const askUser = z.boolean().default(false).describe('At a human task, ask the user directly (MCP elicitation, when the client supports it) and go on with their answer.');
+
 const waitSeconds = z.number().int().min(1).max(55).optional().describe('How long to follow the run before handing back its id (default AGENTRUNTIME_RUN_WAIT_SECONDS, 45).');
 
 export const workflowsRun = defineTool({
@@ -168,16 +198,17 @@ export const workflowsRun = defineTool({
     ...runControls,
     wait_seconds: waitSeconds,
     stop_on_cancel: z.boolean().default(false).describe('If the client cancels this call, also stop the run.'),
+    ask_user: askUser,
   },
   annotations: WRITE,
   async run(args, ctx) {
-    const { wait_seconds, stop_on_cancel, workflow_id, ...controls } = args;
+    const { wait_seconds, stop_on_cancel, ask_user, workflow_id, ...controls } = args;
     const started = (await requestFor(workflowsCommand, { workflow_id, command: 'start', ...controls }, ctx)).json as { run_id?: unknown; status?: unknown };
     if (typeof started.run_id !== 'string' || started.run_id === '') {
       return errorResult({ code: 'unexpected_response', message: 'AgentRuntime accepted the start but named no run_id.', next_step: `Find the run with agentruntime_runs_list (workflow_id "${workflow_id}").`, details: started });
     }
     await ctx.progress(0, `Run ${started.run_id} started (${String(started.status ?? 'running')})`);
-    return follow(workflow_id, started.run_id, ctx, wait_seconds ?? ctx.config.agentruntimeRunWaitSeconds, { workflow_id, run_id: started.run_id }, stop_on_cancel);
+    return follow(workflow_id, started.run_id, ctx, wait_seconds ?? ctx.config.agentruntimeRunWaitSeconds, { workflow_id, run_id: started.run_id }, stop_on_cancel, ask_user);
   },
 });
 
@@ -186,6 +217,7 @@ export const workflowsRunWait = defineTool({
   title: 'Keep following an AgentRuntime run',
   description: 'Keep following a run (after agentruntime_workflows_run, a task approval or a resume), with progress, up to wait_seconds.',
   toolset: 'agentruntime_workflows',
+  // No ask_user here: this tool only reads (it is served in read-only mode), and answering a task writes.
   input: { workflow_id: workflowId(), run_id: runId(), wait_seconds: waitSeconds },
   annotations: READ,
   run: (args, ctx) => follow(args.workflow_id, args.run_id, ctx, args.wait_seconds ?? ctx.config.agentruntimeRunWaitSeconds, { workflow_id: args.workflow_id, run_id: args.run_id }, false),
