@@ -101,7 +101,8 @@ export function registerRoutes(r: Router): void {
     return json(201, v);
   });
   r.on("GET", "/v1/workflows/:id/versions", P_VIEW, (req) => json(200, { versions: workflowOf(req).versions.map(({ graph_snapshot: _g, ...v }) => v) }));
-  r.on("POST", "/v1/workflows/:id/validate", P_WRITE, (req) => {
+  // A dry run changes nothing: the read scope is enough (the reference asks for the contributor role).
+  r.on("POST", "/v1/workflows/:id/validate", P_READ, (req) => {
     const w = workflowOf(req);
     const issues = w.graph.steps.filter((s) => !KNOWN_STEP_TYPES.has(s.type)).map((s) => ({ step_id: s.id, severity: "error", message: `unknown step type "${s.type}"` }));
     return json(200, { valid: issues.length === 0, checks_performed: ["graph_shape", "step_types", "unique_step_ids"], issues });
