@@ -50,6 +50,11 @@ const TITLES: Partial<Record<SettingName, string>> = {
   allowedAssets: 'Allowed stablecoins',
   allowedPayees: 'Allowed payees',
   workflowWaitSeconds: 'Workflow wait (seconds)',
+  agentruntimeApiUrl: 'AgentRuntime API URL',
+  agentruntimeToken: 'AgentRuntime token (PAT)',
+  agentruntimeTenantId: 'AgentRuntime tenant',
+  agentruntimeProjectId: 'AgentRuntime project',
+  agentruntimeRunWaitSeconds: 'AgentRuntime run wait (seconds)',
   logLevel: 'Log level',
   toolsets: 'Toolsets',
   tools: 'Extra tools',
@@ -169,7 +174,7 @@ export function buildManifest(): Record<string, unknown> {
     version: VERSION,
     description: 'The AgentPMT platform for your agent: account credits and tool purchases, the tool marketplace, workflow runs, an agent wallet that signs its own requests, embeds and platform status.',
     long_description:
-      'Every documented AgentPMT endpoint as a typed MCP tool. Account tools need the Agent Group Bearer Token from the AgentPMT dashboard; the wallet tools use an agent wallet whose key stays in an encrypted keystore on this computer and is never shown to the model. Point the URLs at the local sandbox (`npm run sandbox` in a clone of the repository) to try everything offline without spending money.',
+      'Every documented AgentPMT endpoint as a typed MCP tool. Account tools need the Agent Group Bearer Token from the AgentPMT dashboard; the wallet tools use an agent wallet whose key stays in an encrypted keystore on this computer and is never shown to the model. With an AgentRuntime personal access token (and its tenant and project), it also drives AgentRuntime: workflows, runs with human tasks, signed inbound webhooks, connections, MCP servers, tokens and billing; the secrets AgentRuntime shows once are kept on this computer, never shown to the model. Point the URLs at the local sandbox (`npm run sandbox` in a clone of the repository) to try everything offline without spending money.',
     author: { name: 'AgentPMT', url: 'https://www.agentpmt.com' },
     homepage: 'https://www.agentpmt.com',
     server: {
@@ -182,7 +187,7 @@ export function buildManifest(): Record<string, unknown> {
       },
     },
     tools: PLATFORMS.flatMap((p) => p.catalog).map((d) => ({ name: d.name, description: d.description })),
-    keywords: ['agentpmt', 'mcp', 'agents', 'marketplace', 'workflows', 'payments', 'credits', 'wallet', 'webhooks'],
+    keywords: ['agentpmt', 'agentruntime', 'mcp', 'agents', 'marketplace', 'workflows', 'payments', 'credits', 'wallet', 'webhooks'],
     license: pkg.license ?? 'MIT',
     compatibility: {
       platforms: ['darwin', 'win32', 'linux'],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../src/platforms/agentpmt/sandbox/index.js';
+import { SANDBOX as AR_SANDBOX } from '../src/platforms/agentruntime/sandbox/index.js';
 import { captured, expectNoSecretsCaptured, knownSecrets } from './helpers.js';
 
 // Every test file ends with the same check: nothing it captured (tool results, errors,
@@ -10,6 +11,8 @@ knownSecrets.add(vectors.private_key.slice(2));
 knownSecrets.add(SANDBOX_CREDENTIALS.bearerToken);
 knownSecrets.add(SANDBOX_CREDENTIALS.apiKey);
 knownSecrets.add(SANDBOX_CREDENTIALS.budgetKey);
+// AgentRuntime's sandbox PATs; the signing secrets, new PAT tokens and connection credentials a test makes are added by that test.
+for (const t of [AR_SANDBOX.adminToken, AR_SANDBOX.contributorToken, AR_SANDBOX.viewerToken, AR_SANDBOX.readScopeToken, AR_SANDBOX.otherTenantToken]) knownSecrets.add(t);
 knownSecrets.add(Buffer.from(`${SANDBOX_CREDENTIALS.apiKey}:${SANDBOX_CREDENTIALS.budgetKey}`).toString('base64'));
 
 afterAll(() => {

@@ -3,9 +3,11 @@ import { fail, ToolFailureError } from './errors.js';
 import { log } from './log.js';
 import { sleep } from './shared/sleep.js';
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface HttpRequest {
   origin: string;
-  method: 'GET' | 'POST';
+  method: HttpMethod;
   path: string; // already encoded, may include a query string
   headers?: Record<string, string>;
   body?: string;

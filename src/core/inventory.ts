@@ -44,3 +44,11 @@ export function selectTools<T extends InventoryItem>(all: readonly T[], selectio
   const extra = new Set(selection.tools);
   return all.filter((d) => (sets.has(d.toolset) || extra.has(d.name)) && (!selection.readOnly || d.annotations.readOnlyHint === true));
 }
+
+/** The instructions' sentence on what is switched off and how to turn it on (one wording for every platform). */
+export function toolsetsOffNote(known: readonly string[], served: readonly { toolset: string }[], purpose: Readonly<Record<string, string>> = {}): string {
+  const on = new Set(served.map((t) => t.toolset));
+  const off = known.filter((t) => !on.has(t));
+  if (!off.length) return '';
+  return `Toolsets off in this server: ${off.map((t) => (purpose[t] ? `${t} (${purpose[t]})` : t)).join(', ')}; the user turns them on with AGENTPMT_TOOLSETS.`;
+}

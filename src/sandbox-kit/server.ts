@@ -147,7 +147,8 @@ export function createSandboxHttp<Tag extends string>(opts: KitOptions<Tag>): Sa
       }
       return;
     }
-    const payload = r.raw ?? JSON.stringify(r.json ?? null);
+    // 204 and 304 carry no body: a "null" payload would make the length header lie.
+    const payload = r.status === 204 || r.status === 304 ? "" : (r.raw ?? JSON.stringify(r.json ?? null));
     const headers: Record<string, string> = {
       "content-type": r.contentType ?? (r.raw !== undefined ? "text/plain; charset=utf-8" : "application/json"),
       ...r.headers,

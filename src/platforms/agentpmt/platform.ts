@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
+import { toolsetsOffNote } from '../../core/inventory.js';
 import type { CallScope, ExtraTool, Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
 import type { RuntimeContext, PaymentServices } from './context.js';
@@ -137,6 +138,7 @@ const TOOLSET_PURPOSE: Record<Toolset, string> = {
   jobs: 'jobs that earn wallet credits',
   embed: 'website embed snippets',
   platform: 'platform health',
+  hosted: "AgentPMT's hosted tools, federated",
 };
 
 function instructions(served: readonly ToolSurface[], config: Config): string {
@@ -146,18 +148,14 @@ function instructions(served: readonly ToolSurface[], config: Config): string {
     has('workflow_run') ? 'run a workflow → workflow_run (waits with progress; workflow_run_wait keeps waiting)' : undefined,
     has('marketplace_invoke') ? 'use a marketplace tool → marketplace_search → marketplace_describe → marketplace_invoke' : undefined,
   ].filter(Boolean);
-  const off = TOOLSETS.filter((t) => !on.has(t));
   return [
     'agentpmt-mcp connects you to the AgentPMT platform: the marketplace, the account (credits, tool purchases), workflow runs, embeds, platform status, and an agent wallet of its own.',
     paths.length ? `Simplest paths: ${paths.join('; ')}.` : '',
     'Tools cost nothing unless their description says they pay or spend credits.',
     'Two separate credit pools: "Account tool." marks tools that use the AgentPMT account (its token and its credits: account_credits_balance); they need AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY), and if one returns missing_credential, tell the user which setting to add instead of retrying. "Wallet tool." marks tools that use the agent wallet (its own credits: credits_balance, wallet_status), signed automatically; the key never leaves the server and no account token is needed.',
     on.has('schedules') ? SCHEDULES_PROTOCOL : '',
-    off.length
-      ? `Toolsets off in this server: ${off.map((t) => `${t} (${TOOLSET_PURPOSE[t]})`).join(', ')}; the user turns them on with AGENTPMT_TOOLSETS${config.readOnly ? ', and read-only mode hides every tool that changes something' : ''}.`
-      : config.readOnly
-        ? 'Read-only mode: tools that change something are hidden.'
-        : '',
+    toolsetsOffNote(TOOLSETS, served, TOOLSET_PURPOSE),
+    config.readOnly ? 'Read-only mode: tools that change something are hidden.' : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -1,0 +1,55 @@
+import { toolsetsOffNote } from '../../core/inventory.js';
+import type { Config } from '../../config.js';
+import { HttpClient } from '../../core/http-client.js';
+import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
+import { VERSION } from '../../version.js';
+import { ConsentBook } from './consent.js';
+import type { ArContext } from './context.js';
+import { execute } from './executor.js';
+import { SecretStore } from './secrets.js';
+import { AGENTRUNTIME_SETTINGS } from './settings.js';
+import { catalog } from './tools/index.js';
+import type { AnyArTool } from './tools/types.js';
+import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
+
+function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformRuntime {
+  const http = new HttpClient({
+    timeoutMs: config.timeoutMs,
+    maxRetries: config.maxRetries,
+    userAgent: `agentpmt-mcp/${VERSION}`,
+    networkHint: 'Check the network and AGENTRUNTIME_API_URL, then retry.',
+  });
+  // One consent book per process: a confirm token is honoured only by the server that issued it.
+  const shared: Omit<ArContext, 'signal' | 'progress' | 'elicit'> = { config, http, secrets: new SecretStore(config.home), consent: new ConsentBook() };
+  return {
+    tools,
+    start: () => shared.secrets.scrubAll().catch(() => undefined),
+    session: () => ({
+      // The assembly hands back our own catalog entries.
+      call: (tool, args, scope) => execute(tool as AnyArTool, args, { ...shared, ...scope }),
+    }),
+    close: () => http.destroy(),
+  };
+}
+
+export const agentruntime: Platform<Config> = {
+  id: 'agentruntime',
+  title: 'AgentRuntime',
+  settings: AGENTRUNTIME_SETTINGS,
+  configured: (config) => config.agentruntimeToken !== undefined,
+  howToEnable: 'set AGENTRUNTIME_TOKEN (and AGENTRUNTIME_TENANT_ID, AGENTRUNTIME_PROJECT_ID)',
+  instructions: (served) =>
+    [
+      'The agentruntime_* tools drive AgentRuntime (workflows, runs, human tasks, webhooks, connections, MCP servers, tokens, billing).',
+      'To run a workflow: create, publish a version, then agentruntime_workflows_run; when it stops at a human task, ask the user before approving with agentruntime_tasks_complete.',
+      'Secrets AgentRuntime shows once (webhook signing secrets, new PAT tokens) are stored locally and never returned.',
+      toolsetsOffNote(TOOLSETS, served),
+    ]
+      .filter(Boolean)
+      .join(' '),
+  toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
+  catalog,
+  createRuntime,
+  doctor: async () => (await import('./doctor.js')).doctor,
+  sandbox: async () => (await import('./sandbox/launch.js')).launcher,
+};
