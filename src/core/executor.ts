@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { fail, ToolFailureError, type ToolFailure } from './errors.js';
-import type { HttpRequest, HttpResponse } from './http-client.js';
+import type { HttpMethod, HttpRequest, HttpResponse } from './http-client.js';
 import { errorResult, okResult } from './results.js';
 import { log } from './log.js';
 
@@ -10,7 +10,7 @@ export type Args = Record<string, unknown>;
 export interface EndpointSpec {
   name: string;
   title: string;
-  method: 'GET' | 'POST';
+  method: HttpMethod;
   /** A name the platform maps to a base URL. */
   origin: string;
   /** Path template; `{arg}` placeholders are filled from the argument of that name, validated and encoded. */
@@ -111,7 +111,7 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
       if (v !== undefined && v !== null) headers[header] = String(v);
     }
     let body: Args | undefined;
-    if (decl.method === 'POST') {
+    if (decl.method !== 'GET' && decl.method !== 'DELETE') {
       const rest = dropUndefined(Object.fromEntries(Object.entries(args).filter(([k]) => !consumed.has(k))));
       const shaped = decl.body ? decl.body(rest) : rest;
       body = Object.keys(shaped).length > 0 || decl.body || seams.alwaysBody?.(decl) ? shaped : undefined;
