@@ -167,7 +167,8 @@ export interface ArrotechSandbox {
   /** SSE streams: when each opened and when the client (or the end) closed it. */
   readonly streams: ReadonlyArray<{ path: string; openedAt: number; closedAt?: number; completed: boolean }>;
   setJwtTtl(seconds: number): void;
-  setDailyLimit(limit: number): void;
+  /** Changes the daily limit; `exhausted` also marks today's quota of every user as used up. */
+  setDailyLimit(limit: number, exhausted?: boolean): void;
   /** Ids the demo and tests start from. */
   ids: { workflow: number; failingWorkflow: number; conversation: number; connection: number };
   close(): Promise<void>;
@@ -199,7 +200,8 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
   // ---- auth ----
   const sign = (email: string, now: number): string => {
     const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    const payload = b64url(JSON.stringify({ sub: email, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + jwtTtl, jti: randomUUID() }));
+    // exp may carry fractions (RFC 7519 NumericDate): a shortened lifetime in tests is then exact.
+    const payload = b64url(JSON.stringify({ sub: email, iat: Math.floor(now / 1000), exp: (now + jwtTtl * 1000) / 1000, jti: randomUUID() }));
     const sig = createHmac('sha256', JWT_SECRET).update(`${header}.${payload}`).digest('base64url');
     const token = `${header}.${payload}.${sig}`;
     issuedTokens.push(token);
@@ -273,7 +275,8 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
   /** An execution's state is a function of time: pending, then one step per stepMs, then terminal. */
   const executionJson = (ex: Execution, now: number) => {
     const total = ex.steps.length;
-    const elapsed = now - ex.createdAt;
+    // A cancelled execution stays where it was when cancelled.
+    const elapsed = Math.min(now, ex.cancelledAt ?? now) - ex.createdAt;
     const done = Math.max(0, Math.min(total, Math.floor(elapsed / stepMs) - 1));
     let status = elapsed < stepMs ? 'pending' : done >= total ? 'completed' : 'running';
     let error: string | null = null;
@@ -822,7 +825,11 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     counts,
     streams,
     setJwtTtl: (s) => void (jwtTtl = s),
-    setDailyLimit: (l) => void (dailyLimit = l),
+    setDailyLimit: (l, exhausted) => {
+      dailyLimit = l;
+      const day = new Date().toISOString().slice(0, 10);
+      if (exhausted) for (const email of users.keys()) usage.set(`${email}|${day}`, l);
+    },
     ids: { workflow: good.id, failingWorkflow: bad.id, conversation: conv.id, connection: conn.id },
     close: async () => {
       closedFlag = true;
