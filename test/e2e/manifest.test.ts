@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
+import { PLATFORMS } from '../../src/platforms/index.js';
 import { SETTINGS, type SettingName } from '../../src/config.js';
 import { buildManifest, MANIFEST_EXCLUDED_SETTINGS, userConfigKey, type ManifestUserConfig } from '../../src/manifest.js';
 import { ROOT } from '../helpers.js';
@@ -30,9 +30,9 @@ describe('manifest.json (MCP Bundle for Claude Desktop)', () => {
     expect(committed(), 'manifest.json is stale: run `npm run manifest` and commit the result').toEqual(expected);
   });
 
-  it('lists every catalog tool, by name, in catalog order', () => {
+  it('lists every catalog tool of every platform, by name, in registry and catalog order', () => {
     const m = committed();
-    expect(m.tools.map((t) => t.name)).toEqual(catalog.map((d) => d.name));
+    expect(m.tools.map((t) => t.name)).toEqual(PLATFORMS.flatMap((p) => p.catalog).map((d) => d.name));
     for (const t of m.tools) expect(t.description?.length, `${t.name} has a description`).toBeGreaterThan(0);
   });
 
