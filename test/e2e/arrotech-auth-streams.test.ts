@@ -255,3 +255,24 @@ describe.each<TransportKind>(['stdio', 'http'])('Arrotech Hub streams over %s', 
     expectNoSecretsCaptured(secrets);
   });
 });
+
+describe('Arrotech Hub agents routes of the Public API 1.0.0 era', () => {
+  it('a deployment serving /agents/agents/* is found after one route-miss 404, then used directly', async () => {
+    const sandbox = await sandboxWith({ legacyAgentPaths: true });
+    const conn = await connectHttp(arrotechEnv(sandbox));
+    try {
+      const created = await call(conn.client, 'arrotech_agents_create', { workflow_id: sandbox.ids.workflow });
+      expect(created.isError, created.text).toBeFalsy();
+      const status = await call(conn.client, 'arrotech_agents_status', { agent_id: created.data.agent_id as string });
+      expect(status.isError, status.text).toBeFalsy();
+      const missing = await call(conn.client, 'arrotech_agents_status', { agent_id: 'no-such-agent' });
+      expect(errorOf(missing).message).toBe('Agent not found');
+      const paths = sandbox.requests.filter((q) => q.path.startsWith('/agents/')).map((q) => `${q.status} ${q.path}`);
+      expect(paths[0]).toBe('404 /agents/create');
+      expect(paths[1]).toBe('200 /agents/agents/create');
+      expect(paths.slice(2).every((p) => p.includes('/agents/agents/'))).toBe(true);
+    } finally {
+      await conn.close();
+    }
+  });
+});

@@ -12,4 +12,6 @@ export interface ArrotechContext {
   progress: (progress: number, message: string, total?: number) => Promise<void>;
   /** The client sent a progress token: streamed endpoints are worth using. */
   progressRequested?: boolean;
+  /** What this process learnt of the deployment's routes (shared by every session). */
+  routes?: { agentsLegacy?: boolean };
 }

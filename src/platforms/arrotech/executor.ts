@@ -1,7 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createExecutor, pathParamsOf, type Args } from '../../core/executor.js';
 import { ToolFailureError } from '../../core/errors.js';
-import type { HttpResponse } from '../../core/http-client.js';
+import type { HttpRequest, HttpResponse } from '../../core/http-client.js';
+import { log } from '../../core/log.js';
 import { errorResult, okResult } from '../../core/results.js';
 import { credentialStep } from './auth.js';
 import type { ArrotechContext } from './context.js';
@@ -34,9 +35,35 @@ function checked<T>(out: T, statusOf: (r: T) => { status: number; res?: HttpResp
   return out;
 }
 
+/** FastAPI's answer for a path no route serves, as opposed to a route's own 404 ("Agent not found"). */
+const isRouteMiss = (res: HttpResponse) => res.status === 404 && (res.json as { detail?: unknown } | undefined)?.detail === 'Not Found';
+
+const LEGACY_AGENTS = '/agents/agents/';
+
+/**
+ * The agents routes moved from /agents/agents/* (Public API 1.0.0) to /agents/*. We call
+ * the current path; a deployment that still serves the old one answers its route-miss 404,
+ * so the call is repeated once there (nothing ran: no route took it) and the process keeps
+ * using the old prefix.
+ */
+async function sendWithAgentsFallback(req: HttpRequest, ctx: ArrotechContext, go: (req: HttpRequest) => Promise<HttpResponse>): Promise<HttpResponse> {
+  if (!req.path.startsWith('/agents/')) return go(req);
+  const legacy = { ...req, path: LEGACY_AGENTS + req.path.slice('/agents/'.length) };
+  if (ctx.routes?.agentsLegacy) return go(legacy);
+  const res = await go(req);
+  if (!isRouteMiss(res)) return res;
+  const old = await go(legacy);
+  if (!isRouteMiss(old) && ctx.routes) {
+    ctx.routes.agentsLegacy = true;
+    log.info('arrotech: this deployment serves the agents routes under /agents/agents/ (Public API 1.0.0); using them from now on');
+  }
+  return old;
+}
+
 const core = createExecutor<ArrotechContext, AnyDeclaration, AnyComposite>({
   origin: (_name, ctx) => ctx.config.arrotechApiUrl,
-  send: (decl, req, _call, ctx) => authorized(ctx, decl.auth, (headers) => ctx.http.request({ ...req, headers: { ...req.headers, ...headers } }), (res) => ({ status: res.status, res })),
+  send: (decl, req, _call, ctx) =>
+    sendWithAgentsFallback(req, ctx, (r) => authorized(ctx, decl.auth, (headers) => ctx.http.request({ ...r, headers: { ...r.headers, ...headers } }), (res) => ({ status: res.status, res }))),
   normalizeError: normalizeArrotechError,
 });
 

@@ -18,9 +18,10 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   });
   // One credential holder per process: every session shares the login and its renewals.
   const auth = new ArrotechAuth(config, http);
+  const routes = {};
   return {
     tools,
-    session: () => ({ call: (tool, args, scope) => execute(tool as AnyTool, args, { config, http, auth, ...scope }) }),
+    session: () => ({ call: (tool, args, scope) => execute(tool as AnyTool, args, { config, http, auth, routes, ...scope }) }),
     close: () => http.destroy(),
   };
 }

@@ -20,6 +20,8 @@ export interface ArrotechSandboxOptions {
   streamIntervalMs?: number;
   /** Requests per user per UTC day. Default 10,000 (the pro tier). */
   dailyLimit?: number;
+  /** Serve the agents routes where the Public API 1.0.0 era did (/agents/agents/*) instead of /agents/*. Default false. */
+  legacyAgentPaths?: boolean;
 }
 
 export const ARROTECH_SANDBOX_CREDENTIALS = {
@@ -693,9 +695,10 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     return json(200, { success: true, data: { conversation_id: conv.id, conversation_title: conv.title, tool_calls: calls, total_tool_calls: calls.length, successful_tool_calls: calls.length, available_fields: ['limit'], can_create_workflow: calls.length > 0 } });
   });
 
-  // agents (current backend paths)
+  // agents: /agents/* (current backend) or /agents/agents/* (Public API 1.0.0 era)
+  const A = opts.legacyAgentPaths ? '/agents/agents' : '/agents';
   const agentStatus = (a: Agent) => ({ agent_id: a.agent_id, workflow_id: a.workflow_id, workflow_name: workflows.get(a.workflow_id)?.name ?? null, status: a.status, trigger_type: a.schedule ? 'schedule' : 'manual', schedule: a.schedule ?? {}, monitoring: { execution_count: a.executions, success_count: a.successes, last_error: null }, performance_metrics: { success_rate: a.executions ? a.successes / a.executions : 0 }, created_at: a.created_at, updated_at: a.updated_at });
-  route('POST', '/agents/create', 'bearer', (c) => {
+  route('POST', `${A}/create`, 'bearer', (c) => {
     const workflowId = field(c.body, 'workflow_id', 'int', true) as number;
     const config = (field(c.body, 'agent_config', 'dict', false) as Record<string, unknown> | undefined) ?? null;
     const w = own(workflows, workflowId, c.user, 'Workflow');
@@ -704,7 +707,7 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     agents.set(a.agent_id, a);
     return json(200, { success: true, agent_id: a.agent_id, workflow_id: w.id, agent_prompt: `Automate: ${w.description}`, agent_config: config, message: 'Agent created' });
   });
-  route('POST', '/agents/schedule', 'bearer', (c) => {
+  route('POST', `${A}/schedule`, 'bearer', (c) => {
     const agentId = field(c.body, 'agent_id', 'str', true) as string;
     const sc = field(c.body, 'schedule_config', 'dict', true) as Record<string, unknown>;
     const a = agents.get(agentId);
@@ -717,22 +720,22 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     a.updated_at = iso(c.req.now());
     return json(200, { success: true, agent_id: a.agent_id, schedule_type: type, status: 'scheduled', message: 'Agent scheduled' });
   });
-  route('GET', '/agents/', 'bearer', (c) => json(200, [...agents.values()].filter((a) => a.owner === c.user.email).map(agentStatus)));
-  route('GET', '/agents/templates', 'none', () => json(200, { templates: [{ id: 'daily-report', name: 'Daily report agent', schedule_config: { type: 'cron', cron: '0 9 * * *' } }, { id: 'lead-watcher', name: 'Lead watcher', schedule_config: { type: 'interval', interval: 3600 } }] }));
-  route('GET', '/agents/:agent_id/status', 'bearer', (c) => json(200, agentStatus(agentOf(c))));
-  route('POST', '/agents/:agent_id/pause', 'bearer', (c) => {
+  route('GET', `${A}/`, 'bearer', (c) => json(200, [...agents.values()].filter((a) => a.owner === c.user.email).map(agentStatus)));
+  route('GET', `${A}/templates`, 'none', () => json(200, { templates: [{ id: 'daily-report', name: 'Daily report agent', schedule_config: { type: 'cron', cron: '0 9 * * *' } }, { id: 'lead-watcher', name: 'Lead watcher', schedule_config: { type: 'interval', interval: 3600 } }] }));
+  route('GET', `${A}/:agent_id/status`, 'bearer', (c) => json(200, agentStatus(agentOf(c))));
+  route('POST', `${A}/:agent_id/pause`, 'bearer', (c) => {
     const a = agentOf(c);
     if (a.status === 'paused') return detail(400, 'Agent is already paused');
     a.status = 'paused';
     return json(200, { success: true, agent_id: a.agent_id, message: 'Agent paused' });
   });
-  route('POST', '/agents/:agent_id/resume', 'bearer', (c) => {
+  route('POST', `${A}/:agent_id/resume`, 'bearer', (c) => {
     const a = agentOf(c);
     if (a.status !== 'paused') return detail(400, 'Agent is not paused');
     a.status = 'active';
     return json(200, { success: true, agent_id: a.agent_id, message: 'Agent resumed' });
   });
-  route('POST', '/agents/:agent_id/execute', 'bearer', (c) => {
+  route('POST', `${A}/:agent_id/execute`, 'bearer', (c) => {
     const a = agentOf(c);
     const w = workflows.get(a.workflow_id);
     if (!w) return detail(404, 'Workflow not found');
@@ -741,12 +744,12 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     if (ex.failAt === undefined) a.successes++;
     return json(200, { success: true, agent_id: a.agent_id, execution_id: ex.id, message: 'Agent execution started' });
   });
-  route('DELETE', '/agents/:agent_id', 'bearer', (c) => {
+  route('DELETE', `${A}/:agent_id`, 'bearer', (c) => {
     const a = agentOf(c);
     agents.delete(a.agent_id);
     return json(200, { success: true, agent_id: a.agent_id, message: 'Agent deleted' });
   });
-  route('GET', '/agents/:agent_id/analytics', 'bearer', (c) => {
+  route('GET', `${A}/:agent_id/analytics`, 'bearer', (c) => {
     const a = agentOf(c);
     return json(200, { agent_id: a.agent_id, total_executions: a.executions, successful_executions: a.successes, failed_executions: a.executions - a.successes, success_rate: a.executions ? a.successes / a.executions : 0, schedule: a.schedule });
   });

@@ -5,7 +5,7 @@ import { defineEndpoint } from './types.js';
 const agentId = z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an agent id (UUID) as returned by arrotech_agents_create or _list').describe('Agent id (UUID) from arrotech_agents_list or _create.');
 
 // Paths: the current backend serves /agents/*; the Public API 1.0.0 era served /agents/agents/*
-// (its reference lists every agents operation twice). We use the current one: see README.
+// (its reference lists every agents operation twice). The executor falls back to the old prefix.
 export const agentsEndpoints = [
   defineEndpoint({
     name: 'arrotech_agents_create',
