@@ -79,7 +79,8 @@ export function presentJson(decl: AnyDeclaration, res: HttpResponse): CallToolRe
   let body: unknown = res.json;
   if (decl.redact) body = redactCredentials(body);
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && (body as { success?: unknown }).success === false) {
-    return errorResult(reportedFailure(body as Record<string, unknown>, decl.title, decl.onReportedFailure ?? 'Read the error, fix what it names (arguments, a connection), then retry.'));
+    const tool = (body as { tool?: unknown }).tool;
+    return errorResult(reportedFailure(body as Record<string, unknown>, typeof tool === 'string' && tool ? `Tool ${tool}` : decl.title, decl.onReportedFailure ?? 'Read the error, fix what it names (arguments, a connection), then retry.'));
   }
   const structured: Record<string, unknown> =
     body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : res.kind === 'json' ? { data: body } : res.kind === 'empty' ? { status: res.status } : { content_type: res.contentType, body: res.text };
