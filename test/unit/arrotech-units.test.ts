@@ -94,4 +94,22 @@ describe('Arrotech managed login', () => {
     expect(await auth.bearer()).not.toBe(first);
     expect(calls.filter((c) => c.path === '/auth/login')).toHaveLength(2);
   });
+
+  it('a refused login is not retried for a minute: repeated wrong passwords must not lock the account', async () => {
+    let clock = 5_000_000;
+    const calls: HttpRequest[] = [];
+    const http = {
+      request: async (req: HttpRequest): Promise<HttpResponse> => {
+        calls.push(req);
+        return { status: 401, headers: {}, contentType: 'application/json', kind: 'json', json: { detail: 'Incorrect email or password' }, text: '' };
+      },
+    } as unknown as HttpClient;
+    const auth = new ArrotechAuth(config, http, () => clock);
+    await expect(auth.bearer()).rejects.toMatchObject({ failure: { code: 'login_failed', status: 401 } });
+    await expect(auth.bearer()).rejects.toMatchObject({ failure: { code: 'login_failed', message: expect.stringContaining('not retried') } });
+    expect(calls).toHaveLength(1);
+    clock += 61_000;
+    await expect(auth.bearer()).rejects.toMatchObject({ failure: { code: 'login_failed' } });
+    expect(calls).toHaveLength(2);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { fail, ToolFailureError } from '../../core/errors.js';
+import { fail, ToolFailureError, type ToolFailure } from '../../core/errors.js';
 import type { HttpClient, HttpResponse } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
 import { normalizeArrotechError, rateLimitFailure } from './errors.js';
@@ -33,9 +33,13 @@ const NEEDS_CREDENTIALS = 'Set ARROTECH_API_KEY (or ARROTECH_EMAIL and ARROTECH_
  * many calls need it, and a fresh one after a 401. The password goes only into the login
  * body; every token obtained is registered with the logger as a secret.
  */
+/** How long a refused login is answered from memory: the settings cannot change while the server runs, and repeated wrong passwords can lock an account. */
+const REFUSED_LOGIN_MS = 60_000;
+
 export class ArrotechAuth {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
+  private refused: { failure: ToolFailure; until: number } | undefined;
   readonly mode: 'api_key' | 'login' | 'none';
 
   constructor(
@@ -104,6 +108,10 @@ export class ArrotechAuth {
   }
 
   private async loginOnce(): Promise<Token> {
+    if (this.refused && this.now() < this.refused.until) {
+      const wait = Math.ceil((this.refused.until - this.now()) / 1000);
+      fail({ ...this.refused.failure, message: `${this.refused.failure.message} (not retried for another ${wait} s: the same settings would be refused again)` });
+    }
     const res = await this.http.request({
       origin: this.config.arrotechApiUrl,
       method: 'POST',
@@ -114,12 +122,14 @@ export class ArrotechAuth {
     if (res.status === 429) throw new ToolFailureError(rateLimitFailure(res));
     if (res.status === 401 || res.status === 403 || res.status === 400 || res.status === 422) {
       const f = normalizeArrotechError(res.status, res.json ?? res.text, res.retryAfterSeconds);
-      fail({
+      const failure: ToolFailure = {
         ...f,
         code: 'login_failed',
         message: `Arrotech Hub refused the login of ARROTECH_EMAIL (HTTP ${res.status}): ${f.message}`,
-        next_step: 'Check ARROTECH_EMAIL and ARROTECH_PASSWORD in the server settings (or use ARROTECH_API_KEY instead); the model cannot fix this itself.',
-      });
+        next_step: 'Check ARROTECH_EMAIL and ARROTECH_PASSWORD in the server settings (or use ARROTECH_API_KEY instead), then restart the server; the model cannot fix this itself.',
+      };
+      this.refused = { failure, until: this.now() + REFUSED_LOGIN_MS };
+      throw new ToolFailureError(failure);
     }
     if (res.status >= 300) throw new ToolFailureError(normalizeArrotechError(res.status, res.json ?? res.text, res.retryAfterSeconds));
     const token = this.tokenFrom(res);

@@ -84,7 +84,7 @@ export async function followStream(ctx: ArrotechContext, opts: FollowOptions): P
   if (ctx.signal?.aborted) controller.abort(ctx.signal.reason);
   else ctx.signal?.addEventListener('abort', onCancel, { once: true });
   const started = Date.now();
-  let close = () => undefined as void;
+  let close: () => void = () => {};
   let count = 0;
   try {
     const opened = await authorized(
