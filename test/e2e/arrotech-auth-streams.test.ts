@@ -199,14 +199,17 @@ describe.each<TransportKind>(['stdio', 'http'])('Arrotech Hub streams over %s', 
     expect(sandbox.streams.at(-1)!.path).toMatch(/\/messages\/stream$/);
   });
 
-  it('cancelling the call closes the upstream stream within 1 s', async () => {
+  it.each([
+    ['arrotech_mcp_tool_call', (_s: ArrotechSandbox) => ({ name: 'echo', arguments: { text: 'x' } })],
+    ['arrotech_conversations_send_message', (s: ArrotechSandbox) => ({ conversation_id: s.ids.conversation, content: 'Write a long answer' })],
+  ] as const)('cancelling %s closes the upstream stream within 1 s', async (tool, args) => {
     const slow = await sandboxWith({ streamIntervalMs: 1500 });
-    const slowConn = await connect(kind, arrotechEnv(slow, { AGENTPMT_TOOLSETS: 'default' }));
+    const slowConn = await connect(kind, arrotechEnv(slow, { AGENTPMT_TOOLSETS: 'default,arrotech_conversations' }));
     try {
       const ac = new AbortController();
       let abortedAt = 0;
       const outcome = slowConn.client
-        .callTool({ name: 'arrotech_mcp_tool_call', arguments: { name: 'echo', arguments: { text: 'x' } } }, undefined, {
+        .callTool({ name: tool, arguments: args(slow) }, undefined, {
           signal: ac.signal,
           onprogress: () => {
             if (!abortedAt) {
@@ -271,6 +274,47 @@ describe('Arrotech Hub agents routes of the Public API 1.0.0 era', () => {
       expect(paths[0]).toBe('404 /agents/create');
       expect(paths[1]).toBe('200 /agents/agents/create');
       expect(paths.slice(2).every((p) => p.includes('/agents/agents/'))).toBe(true);
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
+describe('Arrotech Hub workflow runs are bounded and cancellable', () => {
+  it('a client cancellation stops waiting and, with cancel_on_abort, cancels the execution on the platform', async () => {
+    const sandbox = await sandboxWith({ stepMs: 2000 });
+    const conn = await connectHttp(arrotechEnv(sandbox));
+    try {
+      const ac = new AbortController();
+      const outcome = await conn.client
+        .callTool({ name: 'arrotech_workflows_run', arguments: { workflow_id: sandbox.ids.workflow, cancel_on_abort: true } }, undefined, { signal: ac.signal, onprogress: () => ac.abort() })
+        .then(
+          () => 'resolved',
+          () => 'rejected',
+        );
+      expect(outcome).toBe('rejected');
+      const deadline = Date.now() + 2000;
+      while (!sandbox.requests.some((q) => /\/workflows\/executions\/\d+\/cancel$/.test(q.path) && q.status === 200) && Date.now() < deadline) await sleep(20);
+      const cancel = sandbox.requests.find((q) => q.path.endsWith('/cancel'))!;
+      expect(cancel.status).toBe(200);
+      const id = /executions\/(\d+)\//.exec(cancel.path)![1]!;
+      const state = await call(conn.client, 'arrotech_workflows_execution_get', { execution_id: id });
+      expect((state.data.data as { status: string }).status).toBe('cancelled');
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('past wait_seconds the run hands back the execution id to keep waiting with', async () => {
+    const sandbox = await sandboxWith({ stepMs: 1500 });
+    const conn = await connectHttp(arrotechEnv(sandbox));
+    try {
+      const r = await call(conn.client, 'arrotech_workflows_run', { workflow_id: sandbox.ids.workflow, wait_seconds: 1 });
+      expect(r.isError, r.text).toBeFalsy();
+      expect(r.data.done).toBe(false);
+      expect(r.text).toContain('arrotech_workflows_run_wait');
+      const later = await call(conn.client, 'arrotech_workflows_run_wait', { execution_id: r.data.execution_id as string, wait_seconds: 10 });
+      expect(later.data.status).toBe('completed');
     } finally {
       await conn.close();
     }
