@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import { ToolFailureError } from '../../core/errors.js';
 import { HttpClient } from '../../core/http-client.js';
+import { isLoopbackHost } from '../../core/shared/loopback.js';
 import type { DoctorReport } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
 import { ArrotechAuth } from './auth.js';
@@ -20,6 +21,10 @@ export const doctor = {
         return;
       }
       report.line('✓', `Arrotech Hub: ${auth.mode === 'api_key' ? 'API key (ARROTECH_API_KEY) sent as the bearer' : 'managed login (ARROTECH_EMAIL + ARROTECH_PASSWORD)'} at ${config.arrotechApiUrl}`);
+      const origin = new URL(config.arrotechApiUrl);
+      if (origin.protocol === 'http:' && !isLoopbackHost(origin.hostname)) {
+        report.line('!', `Arrotech Hub: ARROTECH_API_URL is plain http to ${origin.hostname}: the ${auth.mode === 'api_key' ? 'API key' : 'password and tokens'} would cross the network unencrypted. Use https.`);
+      }
       if (auth.mode === 'login') {
         await auth.login();
         const left = Math.round(((auth.expiresAt ?? Date.now()) - Date.now()) / 60_000);
