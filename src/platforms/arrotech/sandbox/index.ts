@@ -1,7 +1,10 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { HttpError, isPlainObject, json, parseJsonBody, type KitRequest, type SandboxResponse } from '../../../sandbox-kit/http.js';
 import { Router } from '../../../sandbox-kit/router.js';
 import { createSandboxHttp, type SandboxFault, type SandboxRequestRecord } from '../../../sandbox-kit/server.js';
+import { PLATFORMS, PROVIDERS, TEMPLATES, TOOLS } from './data.js';
+import { detail, field, intParam, invalid, iso } from './fastapi.js';
+import { JwtIssuer } from './jwt.js';
 
 /**
  * A strict local Arrotech Hub (Public API 1.0.0 reference, backend routes where it is
@@ -33,8 +36,6 @@ export const ARROTECH_SANDBOX_CREDENTIALS = {
   /** What the vendor diagnostics leak: a WhatsApp token, previewed and in the environment dump. */
   whatsappToken: 'EAAGsandboxWhatsAppToken9f8e7d6c5b4a',
 } as const;
-
-const JWT_SECRET = 'arrotech-sandbox-hs256-secret-not-for-production';
 
 interface Execution {
   id: number;
@@ -89,28 +90,6 @@ interface Agent {
   updated_at: string;
 }
 
-const PLATFORMS = [
-  { id: 'slack', name: 'Slack', tier: 'free', tools: ['slack_send_message'] },
-  { id: 'hubspot', name: 'HubSpot', tier: 'free', tools: ['hubspot_deals_list'] },
-  { id: 'whatsapp', name: 'WhatsApp', tier: 'free', tools: ['whatsapp_send_message'] },
-  { id: 'salesforce', name: 'Salesforce', tier: 'professional', tools: [] },
-];
-
-/** The bridged tools: their schemas (required arguments) and the connection they need. */
-const TOOLS: Record<string, { description: string; required: string[]; platform?: string }> = {
-  echo: { description: 'Echo the text back.', required: ['text'] },
-  slack_send_message: { description: 'Send a message to a Slack channel.', required: ['channel', 'text'], platform: 'slack' },
-  hubspot_deals_list: { description: 'List recent HubSpot deals.', required: [], platform: 'hubspot' },
-  whatsapp_send_message: { description: 'Send a WhatsApp message.', required: ['to', 'text'], platform: 'whatsapp' },
-};
-
-const TEMPLATES = [
-  { id: 'slack-daily-digest', name: 'Daily Slack digest', category: 'communication', difficulty: 'beginner', connections: ['slack'], featured: true, uses: 42, steps: [{ tool: 'slack_send_message', parameters: { channel: '#general', text: '{{summary}}' } }] },
-  { id: 'hubspot-deal-alerts', name: 'HubSpot deal alerts', category: 'sales', difficulty: 'intermediate', connections: ['hubspot', 'slack'], featured: false, uses: 17, steps: [{ tool: 'hubspot_deals_list', parameters: {} }, { tool: 'slack_send_message', parameters: { channel: '#sales', text: '{{deals}}' } }] },
-];
-
-const PROVIDERS = ['openai', 'anthropic', 'ollama'];
-
 type User = { email: string };
 interface Ctx {
   req: KitRequest;
@@ -120,41 +99,6 @@ interface Ctx {
 }
 type Handler = (c: Ctx) => SandboxResponse | Promise<SandboxResponse>;
 type Auth = 'bearer' | 'none' | 'refresh';
-
-const detail = (status: number, message: string, headers?: Record<string, string>) => json(status, { detail: message }, headers);
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function invalid(loc: (string | number)[], msg: string, type: string, input: unknown): never {
-  throw new HttpError(json(422, { detail: [{ type, loc, msg, input: input ?? null }] }));
-}
-
-/** FastAPI's body validation for the few types the routes use. */
-function field(body: Record<string, unknown>, name: string, kind: 'str' | 'dict' | 'int' | 'list' | 'bool', required: boolean): unknown {
-  const v = body[name];
-  if (v === undefined || (v === null && required)) {
-    if (required) invalid(['body', name], 'Field required', 'missing', body);
-    return undefined;
-  }
-  if (v === null) return undefined;
-  const ok =
-    kind === 'str' ? typeof v === 'string' : kind === 'dict' ? isPlainObject(v) : kind === 'list' ? Array.isArray(v) : kind === 'bool' ? typeof v === 'boolean' : typeof v === 'number' ? Number.isInteger(v) : typeof v === 'string' && /^-?\d+$/.test(v);
-  if (!ok) {
-    const [msg, type] =
-      kind === 'str' ? ['Input should be a valid string', 'string_type'] : kind === 'dict' ? ['Input should be a valid dictionary', 'dict_type'] : kind === 'list' ? ['Input should be a valid list', 'list_type'] : kind === 'bool' ? ['Input should be a valid boolean', 'bool_type'] : ['Input should be a valid integer, unable to parse string as an integer', 'int_parsing'];
-    invalid(['body', name], msg, type, v);
-  }
-  return kind === 'int' ? Number(v) : v;
-}
-
-function intParam(params: Record<string, string>, name: string): number {
-  const raw = params[name]!;
-  if (!/^\d+$/.test(raw)) invalid(['path', name], 'Input should be a valid integer, unable to parse string as an integer', 'int_parsing', raw);
-  return Number(raw);
-}
-
-function b64url(data: string | Buffer): string {
-  return Buffer.from(data).toString('base64url');
-}
 
 export interface ArrotechSandbox {
   url: string;
@@ -200,34 +144,21 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
   const agents = new Map<string, Agent>();
 
   // ---- auth ----
+  const jwt = new JwtIssuer(() => jwtTtl);
   const sign = (email: string, now: number): string => {
-    const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    // exp may carry fractions (RFC 7519 NumericDate): a shortened lifetime in tests is then exact.
-    const payload = b64url(JSON.stringify({ sub: email, iat: Math.floor(now / 1000), exp: (now + jwtTtl * 1000) / 1000, jti: randomUUID() }));
-    const sig = createHmac('sha256', JWT_SECRET).update(`${header}.${payload}`).digest('base64url');
-    const token = `${header}.${payload}.${sig}`;
+    const token = jwt.sign(email, now);
     issuedTokens.push(token);
     return token;
   };
   const verify = (token: string, now: number): User => {
     const unauthorized = (m: string) => new HttpError(detail(401, m, { 'www-authenticate': 'Bearer' }));
-    const [h, p, s] = token.split('.');
-    if (!h || !p || !s) throw unauthorized('Could not validate credentials');
-    const expected = createHmac('sha256', JWT_SECRET).update(`${h}.${p}`).digest();
-    const given = Buffer.from(s, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized('Could not validate credentials');
-    let claims: { sub?: unknown; exp?: unknown };
-    try {
-      claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as { sub?: unknown; exp?: unknown };
-    } catch {
-      throw unauthorized('Could not validate credentials');
-    }
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) {
+    const checked = jwt.verify(token, now);
+    if (checked === 'expired') {
       counts.expiredRejections++;
       throw unauthorized('Token has expired');
     }
-    if (typeof claims.sub !== 'string' || !users.has(claims.sub)) throw unauthorized('Could not validate credentials');
-    return { email: claims.sub };
+    if (checked === 'invalid' || !users.has(checked.sub)) throw unauthorized('Could not validate credentials');
+    return { email: checked.sub };
   };
   const authenticate = (req: KitRequest, allowApiKey: boolean): User => {
     const h = req.headers.authorization;
