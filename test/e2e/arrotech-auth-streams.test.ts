@@ -320,3 +320,20 @@ describe('Arrotech Hub workflow runs are bounded and cancellable', () => {
     }
   });
 });
+
+describe('Arrotech Hub deployments without the chat stream (Public API 1.0.0)', () => {
+  it('a chat message asked with progress falls back to the plain endpoint after the route-miss 404', async () => {
+    const sandbox = await sandboxWith({ noChatStream: true });
+    const conn = await connectHttp(arrotechEnv(sandbox));
+    try {
+      const res = await conn.client.callTool({ name: 'arrotech_conversations_send_message', arguments: { conversation_id: sandbox.ids.conversation, content: 'hello there' } }, undefined, { onprogress: () => undefined });
+      captured.push(JSON.stringify(res));
+      expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
+      expect((res.structuredContent as { role: string }).role).toBe('assistant');
+      const paths = sandbox.requests.filter((q) => q.path.includes('/messages')).map((q) => `${q.status} ${q.path.replace(/\d+/, 'N')}`);
+      expect(paths).toEqual(['404 /chat/conversations/N/messages/stream', '200 /chat/conversations/N/messages']);
+    } finally {
+      await conn.close();
+    }
+  });
+});

@@ -36,7 +36,7 @@ function checked<T>(out: T, statusOf: (r: T) => { status: number; res?: HttpResp
 }
 
 /** FastAPI's answer for a path no route serves, as opposed to a route's own 404 ("Agent not found"). */
-const isRouteMiss = (res: HttpResponse) => res.status === 404 && (res.json as { detail?: unknown } | undefined)?.detail === 'Not Found';
+export const isRouteMiss = (res: HttpResponse) => res.status === 404 && (res.json as { detail?: unknown } | undefined)?.detail === 'Not Found';
 
 const LEGACY_AGENTS = '/agents/agents/';
 

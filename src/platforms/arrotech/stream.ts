@@ -3,7 +3,7 @@ import { ToolFailureError, type ToolFailure } from '../../core/errors.js';
 import type { HttpResponse } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
 import type { ArrotechContext } from './context.js';
-import { authorized } from './executor.js';
+import { authorized, isRouteMiss } from './executor.js';
 import { normalizeArrotechError } from './errors.js';
 
 /** One Server-Sent Event: its `event:` name if any, and its `data:` parsed as JSON when it is JSON. */
@@ -66,6 +66,8 @@ export interface FollowOptions {
   onJson(res: HttpResponse): CallToolResult;
   /** Said when the bounded wait runs out. */
   timeoutStep: string;
+  /** The deployment has no such stream route (the chat stream is newer than the Public API 1.0.0): answer without streaming. */
+  unstreamed(): Promise<CallToolResult>;
 }
 
 /**
@@ -96,6 +98,10 @@ export async function followStream(ctx: ArrotechContext, opts: FollowOptions): P
     );
     if (opened.kind === 'response') {
       const res = opened.response;
+      if (isRouteMiss(res) || res.status === 405) {
+        log.info('arrotech: no stream route here; answering without streaming', { path: opts.path.replace(/\/\d+\//, '/{id}/') });
+        return await opts.unstreamed();
+      }
       if (res.status >= 400) throw new ToolFailureError(normalizeArrotechError(res.status, res.json ?? res.text, res.retryAfterSeconds));
       return opts.onJson(res);
     }

@@ -25,6 +25,8 @@ export interface ArrotechSandboxOptions {
   dailyLimit?: number;
   /** Serve the agents routes where the Public API 1.0.0 era did (/agents/agents/*) instead of /agents/*. Default false. */
   legacyAgentPaths?: boolean;
+  /** Leave out the chat stream route, as the Public API 1.0.0 did. Default false. */
+  noChatStream?: boolean;
 }
 
 export const ARROTECH_SANDBOX_CREDENTIALS = {
@@ -446,7 +448,7 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     const { content, provider } = messageBody(c);
     return json(200, assistantReply(conv, content, provider));
   });
-  route('POST', '/chat/conversations/:conversation_id/messages/stream', 'bearer', (c) => {
+  if (!opts.noChatStream) route('POST', '/chat/conversations/:conversation_id/messages/stream', 'bearer', (c) => {
     const conv = own(conversations, intParam(c.params, 'conversation_id'), c.user, 'Conversation');
     const { content, provider } = messageBody(c);
     return sse(c.req.path, function* () {

@@ -106,6 +106,7 @@ export const conversationsEndpoints = [
         },
         onEnd: () => okResult({ conversation_id: args.conversation_id, message: { role: 'assistant', content: reply }, streamed_tokens: tokens }, `Reply in conversation ${id}.\n\n${reply}`),
         onJson: (res) => okResult((res.json ?? {}) as Record<string, unknown>, `Reply in conversation ${id}.`),
+        unstreamed: () => execute(sendMessagePlain, args, ctx),
         timeoutStep: `The reply is still being written; it is saved when done: read it later with arrotech_conversations_messages_list (conversation_id ${id}) instead of sending again.`,
       });
     },

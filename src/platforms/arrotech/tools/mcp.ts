@@ -64,6 +64,7 @@ export const mcpEndpoints = [
         },
         onEnd: () => fail({ code: 'stream_incomplete', message: `The stream of tool ${name} ended without a result.`, next_step: 'The tool may or may not have run: check its effect before calling again.' }),
         onJson: (res) => okResult((res.json ?? {}) as Record<string, unknown>, `Tool ${name}.`),
+        unstreamed: () => execute(toolCallPlain, args, ctx),
         timeoutStep: `The tool may still finish on the platform: check its effect (e.g. with a read tool) before calling ${name} again.`,
       });
     },
