@@ -321,7 +321,7 @@ describe('Arrotech Hub workflow runs are bounded and cancellable', () => {
   });
 });
 
-describe('Arrotech Hub deployments without the chat stream (Public API 1.0.0)', () => {
+describe('Arrotech Hub deployments of the Public API 1.0.0 era', () => {
   it('a chat message asked with progress falls back to the plain endpoint after the route-miss 404', async () => {
     const sandbox = await sandboxWith({ noChatStream: true });
     const conn = await connectHttp(arrotechEnv(sandbox));
@@ -332,6 +332,24 @@ describe('Arrotech Hub deployments without the chat stream (Public API 1.0.0)', 
       expect((res.structuredContent as { role: string }).role).toBe('assistant');
       const paths = sandbox.requests.filter((q) => q.path.includes('/messages')).map((q) => `${q.status} ${q.path.replace(/\d+/, 'N')}`);
       expect(paths).toEqual(['404 /chat/conversations/N/messages/stream', '200 /chat/conversations/N/messages']);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('without GET /workflows/executions/{id}, a run is followed through the list of executions', async () => {
+    const sandbox = await sandboxWith({ noExecutionRoutes: true, stepMs: 150 });
+    const conn = await connectHttp(arrotechEnv(sandbox));
+    try {
+      const progress: string[] = [];
+      const res = await conn.client.callTool({ name: 'arrotech_workflows_run', arguments: { workflow_id: sandbox.ids.workflow } }, undefined, { onprogress: (p) => void progress.push(String(p.message)) });
+      captured.push(JSON.stringify(res));
+      expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
+      expect((res.structuredContent as { status: string }).status).toBe('completed');
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      const polls = sandbox.requests.filter((q) => q.method === 'GET' && q.path.startsWith('/workflows/executions')).map((q) => q.path.replace(/\d+/, 'N'));
+      expect(polls[0]).toBe('/workflows/executions/N');
+      expect(polls.slice(1).every((p) => p === '/workflows/executions')).toBe(true);
     } finally {
       await conn.close();
     }

@@ -13,5 +13,5 @@ export interface ArrotechContext {
   /** The client sent a progress token: streamed endpoints are worth using. */
   progressRequested?: boolean;
   /** What this process learnt of the deployment's routes (shared by every session). */
-  routes?: { agentsLegacy?: boolean };
+  routes?: { agentsLegacy?: boolean; executionsByList?: boolean };
 }

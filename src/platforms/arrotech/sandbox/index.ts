@@ -27,6 +27,8 @@ export interface ArrotechSandboxOptions {
   legacyAgentPaths?: boolean;
   /** Leave out the chat stream route, as the Public API 1.0.0 did. Default false. */
   noChatStream?: boolean;
+  /** Leave out GET/POST /workflows/executions/{id}[/steps|/cancel], as the Public API 1.0.0 did. Default false. */
+  noExecutionRoutes?: boolean;
 }
 
 export const ARROTECH_SANDBOX_CREDENTIALS = {
@@ -523,8 +525,8 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     [...executions.values()].filter((e) => e.owner === user.email && (workflowId === undefined || e.workflowId === workflowId)).sort((a, b) => b.id - a.id).map((e) => executionJson(e, now));
   route('GET', '/workflows/executions', 'bearer', (c) => json(200, { success: true, data: executionsOf(c.user, c.req.now()) }));
   const executionOf = (c: Ctx) => own(executions, intParam(c.params, 'execution_id'), c.user, 'Execution');
-  route('GET', '/workflows/executions/:execution_id', 'bearer', (c) => json(200, { success: true, data: executionJson(executionOf(c), c.req.now()) }));
-  route('GET', '/workflows/executions/:execution_id/steps', 'bearer', (c) => {
+  if (!opts.noExecutionRoutes) route('GET', '/workflows/executions/:execution_id', 'bearer', (c) => json(200, { success: true, data: executionJson(executionOf(c), c.req.now()) }));
+  if (!opts.noExecutionRoutes) route('GET', '/workflows/executions/:execution_id/steps', 'bearer', (c) => {
     const ex = executionOf(c);
     const state = executionJson(ex, c.req.now());
     const data = ex.steps.map((s, i) => ({
@@ -537,7 +539,7 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
     }));
     return json(200, { success: true, data });
   });
-  route('POST', '/workflows/executions/:execution_id/cancel', 'bearer', (c) => {
+  if (!opts.noExecutionRoutes) route('POST', '/workflows/executions/:execution_id/cancel', 'bearer', (c) => {
     const ex = executionOf(c);
     const status = executionJson(ex, c.req.now()).status;
     if (status !== 'pending' && status !== 'running') return detail(400, `Execution is already ${status}`);

@@ -86,6 +86,30 @@ function finalResult(ex: Execution, id: string): CallToolResult {
   return okResult({ done: true, execution_id: id, status, execution: ex }, `Workflow execution ${id} ${status}.`);
 }
 
+const isRouteMissFailure = (err: unknown) => err instanceof ToolFailureError && err.failure.status === 404 && err.failure.message === 'Not Found';
+
+/**
+ * One execution's state. GET /workflows/executions/{id} is newer than the Public API
+ * 1.0.0; where it is missing (FastAPI's route-miss 404) the execution is read from the
+ * list of executions, which that version has, and the process keeps doing so.
+ */
+async function readExecution(id: string, ctx: ArrotechContext): Promise<Execution> {
+  if (!ctx.routes?.executionsByList) {
+    try {
+      return dataOf((await requestFor(workflowsExecutionGet, { execution_id: id }, ctx)).json);
+    } catch (err) {
+      if (!isRouteMissFailure(err)) throw err;
+      if (ctx.routes) ctx.routes.executionsByList = true;
+    }
+  }
+  const list = (await requestFor(executionsAll, {}, ctx)).json as { data?: unknown };
+  const found = (Array.isArray(list.data) ? (list.data as Execution[]) : []).find((e) => String(e.id ?? e.execution_id) === id);
+  if (!found) {
+    throw new ToolFailureError({ status: 404, code: 'not_found', message: `Execution ${id} is not among this account's executions.`, next_step: 'List them with arrotech_workflows_executions_list and use an id from there.' });
+  }
+  return found;
+}
+
 /** Polls an execution with backoff for at most `waitSeconds`, reporting progress; hands back one still running before hosts time the call out. */
 async function follow(id: string, ctx: ArrotechContext, waitSeconds: number, cancelOnAbort: boolean): Promise<CallToolResult> {
   const started = Date.now();
@@ -93,7 +117,7 @@ async function follow(id: string, ctx: ArrotechContext, waitSeconds: number, can
   let delay = FIRST_POLL_MS;
   try {
     for (;;) {
-      const ex = dataOf((await requestFor(workflowsExecutionGet, { execution_id: id }, ctx)).json);
+      const ex = await readExecution(id, ctx);
       const elapsed = Math.round((Date.now() - started) / 100) / 10;
       const stepInfo = typeof ex.current_step === 'number' && typeof ex.total_steps === 'number' ? `, step ${ex.current_step}/${ex.total_steps}` : '';
       await ctx.progress(elapsed, `Execution ${id} is ${String(ex.status)}${stepInfo} (${elapsed} s)`);
