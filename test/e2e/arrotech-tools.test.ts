@@ -82,6 +82,8 @@ describe.each<TransportKind>(['stdio', 'http'])('Arrotech Hub, every tool end to
     expect(JSON.stringify(files.data)).toContain('reply.txt');
     const file = ok(await run('arrotech_conversations_file_download', { conversation_id: id, message_id: assistant.id, filename: 'reply.txt' }));
     expect(file.text).toContain('Acme');
+    const chart = ok(await run('arrotech_conversations_file_download', { conversation_id: id, message_id: assistant.id, filename: 'chart.png' }));
+    expect(chart.data).toMatchObject({ content_type: 'image/png', content: null });
     const provider = err(await run('arrotech_conversations_send_message', { conversation_id: id, content: 'hi', provider: 'nope' }));
     expect(provider.status).toBe(400);
     // Workflow extraction from this conversation's tool calls.

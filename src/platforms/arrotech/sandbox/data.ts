@@ -20,3 +20,6 @@ export const TEMPLATES = [
 ];
 
 export const PROVIDERS = ['openai', 'anthropic', 'ollama'];
+
+/** A binary attachment (the PNG signature and a few bytes): a client must not hand it to the model as text. */
+export const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0xff, 0xfe]);

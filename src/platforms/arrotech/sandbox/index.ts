@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpError, isPlainObject, json, parseJsonBody, type KitRequest, type SandboxResponse } from '../../../sandbox-kit/http.js';
 import { Router } from '../../../sandbox-kit/router.js';
 import { createSandboxHttp, type SandboxFault, type SandboxRequestRecord } from '../../../sandbox-kit/server.js';
-import { PLATFORMS, PROVIDERS, TEMPLATES, TOOLS } from './data.js';
+import { PLATFORMS, PNG, PROVIDERS, TEMPLATES, TOOLS } from './data.js';
 import { detail, field, intParam, invalid, iso } from './fastapi.js';
 import { JwtIssuer } from './jwt.js';
 
@@ -476,11 +476,12 @@ export async function startArrotechSandbox(opts: ArrotechSandboxOptions = {}): P
   };
   route('GET', '/chat/files/:conversation_id/:message_id', 'bearer', (c) => {
     const m = messageOf(c);
-    const files = m.role === 'assistant' ? [{ filename: 'reply.txt', size: Buffer.byteLength(m.content), content_type: 'text/plain' }] : [];
+    const files = m.role === 'assistant' ? [{ filename: 'reply.txt', size: Buffer.byteLength(m.content), content_type: 'text/plain' }, { filename: 'chart.png', size: PNG.length, content_type: 'image/png' }] : [];
     return json(200, { success: true, data: { message_id: m.id, conversation_id: m.conversation_id, files } });
   });
   route('GET', '/chat/download/:conversation_id/:message_id/:filename', 'bearer', (c) => {
     const m = messageOf(c);
+    if (m.role === 'assistant' && c.params.filename === 'chart.png') return { status: 200, raw: PNG.toString('latin1'), contentType: 'image/png', headers: { 'content-disposition': 'attachment; filename="chart.png"' } };
     if (m.role !== 'assistant' || c.params.filename !== 'reply.txt') return detail(404, 'File not found');
     return { status: 200, raw: m.content, contentType: 'text/plain; charset=utf-8', headers: { 'content-disposition': 'attachment; filename="reply.txt"' } };
   });

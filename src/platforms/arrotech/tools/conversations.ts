@@ -151,10 +151,19 @@ export const conversationsEndpoints = [
   defineEndpoint({
     name: 'arrotech_conversations_file_download',
     title: 'Download a message file',
-    description: 'Download a file attached to a message (text is returned as is; binary content is cut to the result limit).',
+    description: 'Read a file attached to a message: text files (and JSON) come back as text; for other types only the type and size.',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/download/{conversation_id}/{message_id}/{filename}', auth: 'bearer',
     input: { conversation_id: conversationId, message_id: messageId, filename: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name, no path').describe('File name from arrotech_conversations_file_info.') },
+    present: (res, args) => {
+      const type = res.contentType.split(';')[0]!.trim().toLowerCase();
+      // The HTTP client reads bodies as UTF-8: a binary file would arrive mangled, so only its description is returned.
+      if (type.startsWith('text/') || type.includes('json') || type.includes('xml') || type === '') {
+        return okResult({ filename: args.filename, content_type: res.contentType, content: res.text }, `File ${String(args.filename)} (${res.text.length} characters):\n\n${res.text}`);
+      }
+      const size = Number(res.headers['content-length'] ?? Buffer.byteLength(res.text));
+      return okResult({ filename: args.filename, content_type: res.contentType, size_bytes: size, content: null }, `File ${String(args.filename)} is ${res.contentType} (${size} bytes): not text, so it is not shown; the user can download it from Arrotech Hub.`);
+    },
     annotations: READ,
   }),
 ];
