@@ -208,6 +208,12 @@ describe.each<TransportKind>(['stdio', 'http'])('Arrotech Hub, every tool end to
     const bodyField = err(await run('arrotech_agents_create', { workflow_id: 'abc' }));
     expect(bodyField.message).toContain('body.workflow_id');
     expect(bodyField.next_step).toMatch(/field/);
+    sandbox.addFault({ method: 'GET', path: '/agents/', status: 503, body: JSON.stringify({ detail: 'Service temporarily unavailable' }), times: 5 });
+    const down = err(await run('arrotech_agents_list'));
+    expect(down.status).toBe(503);
+    expect(down.next_step).toMatch(/retry/i);
+    expect(sandbox.requests.filter((q) => q.path === '/agents/' && q.status === 503).length).toBeGreaterThan(1); // a read is retried
+    sandbox.clearFaults();
     sandbox.setDailyLimit(100, true);
     try {
       const limited = err(await run('arrotech_workflows_list'));
