@@ -111,7 +111,8 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
       if (v !== undefined && v !== null) headers[header] = String(v);
     }
     let body: Args | undefined;
-    if (decl.method !== 'GET' && decl.method !== 'DELETE') {
+    // GET and DELETE carry no body; every other argument of a POST, PUT or PATCH goes into its JSON body.
+    if (decl.method === 'POST' || decl.method === 'PUT' || decl.method === 'PATCH') {
       const rest = dropUndefined(Object.fromEntries(Object.entries(args).filter(([k]) => !consumed.has(k))));
       const shaped = decl.body ? decl.body(rest) : rest;
       body = Object.keys(shaped).length > 0 || decl.body || seams.alwaysBody?.(decl) ? shaped : undefined;

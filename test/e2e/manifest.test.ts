@@ -30,7 +30,7 @@ describe('manifest.json (MCP Bundle for Claude Desktop)', () => {
     expect(committed(), 'manifest.json is stale: run `npm run manifest` and commit the result').toEqual(expected);
   });
 
-  it('lists every catalog tool of every platform, by name, in registry and catalog order', () => {
+  it("lists every platform's catalog tools, by name, in registry and catalog order", () => {
     const m = committed();
     expect(m.tools.map((t) => t.name)).toEqual(PLATFORMS.flatMap((p) => p.catalog).map((d) => d.name));
     for (const t of m.tools) expect(t.description?.length, `${t.name} has a description`).toBeGreaterThan(0);
