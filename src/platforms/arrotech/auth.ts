@@ -24,6 +24,9 @@ function expiryOf(jwt: string): number | undefined {
   }
 }
 
+/** How long a refused login is answered from memory: the settings cannot change while the server runs, and repeated wrong passwords can lock an account. */
+const REFUSED_LOGIN_MS = 60_000;
+
 const NEEDS_CREDENTIALS = 'Set ARROTECH_API_KEY (or ARROTECH_EMAIL and ARROTECH_PASSWORD) in the server settings; the model cannot fix this itself.';
 
 /**
@@ -33,9 +36,6 @@ const NEEDS_CREDENTIALS = 'Set ARROTECH_API_KEY (or ARROTECH_EMAIL and ARROTECH_
  * many calls need it, and a fresh one after a 401. The password goes only into the login
  * body; every token obtained is registered with the logger as a secret.
  */
-/** How long a refused login is answered from memory: the settings cannot change while the server runs, and repeated wrong passwords can lock an account. */
-const REFUSED_LOGIN_MS = 60_000;
-
 export class ArrotechAuth {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
