@@ -5,19 +5,21 @@ import { z } from 'zod';
 import { checkCore, coreShape, CORE_SETTINGS } from './core/settings.js';
 import { AGENTPMT_SETTINGS, agentpmtShape, checkAgentpmt } from './platforms/agentpmt/settings.js';
 import { AGENTRUNTIME_SETTINGS, agentruntimeShape } from './platforms/agentruntime/settings.js';
+import { ARROTECH_SETTINGS, arrotechShape, checkArrotech } from './platforms/arrotech/settings.js';
 
 /**
  * Every setting, its env var and its flag: the core's table and each platform's,
  * merged here (the CLI, the README and manifest.json derive from this list).
  */
 // Platform settings first: in Claude Desktop's form the credentials come before the tuning.
-export const SETTINGS = { ...AGENTPMT_SETTINGS, ...AGENTRUNTIME_SETTINGS, ...CORE_SETTINGS } as const;
+export const SETTINGS = { ...AGENTPMT_SETTINGS, ...AGENTRUNTIME_SETTINGS, ...ARROTECH_SETTINGS, ...CORE_SETTINGS } as const;
 
 export type SettingName = keyof typeof SETTINGS;
 
-export const configSchema = z.object({ ...coreShape, ...agentpmtShape, ...agentruntimeShape }).superRefine((c, ctx) => {
+export const configSchema = z.object({ ...coreShape, ...agentpmtShape, ...agentruntimeShape, ...arrotechShape }).superRefine((c, ctx) => {
   checkCore(c, ctx);
   checkAgentpmt(c, ctx);
+  checkArrotech(c, ctx);
 });
 
 export type Config = z.output<typeof configSchema> & { home: string; keystore: string };

@@ -171,7 +171,7 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
           return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
         }
       : undefined;
-    return { signal: extra.signal, progress, ...(elicit ? { elicit } : {}) };
+    return { signal: extra.signal, progress, progressRequested: token !== undefined, ...(elicit ? { elicit } : {}) };
   };
   interface Entry {
     compiled: Compiled;

@@ -29,6 +29,15 @@ export interface HttpResponse {
   retryAfterSeconds?: number;
 }
 
+/** An open streamed answer (Server-Sent Events): read `body` chunk by chunk; `close()` ends it early. */
+export interface HttpStream {
+  status: number;
+  headers: Record<string, string>;
+  contentType: string;
+  body: AsyncIterable<Buffer>;
+  close(): void;
+}
+
 export interface HttpClientOptions {
   timeoutMs: number;
   maxRetries: number;
@@ -147,16 +156,15 @@ export class HttpClient {
     }
   }
 
-  private async send(req: HttpRequest, signal: AbortSignal, timeout: { readonly aborted: boolean }): Promise<HttpResponse> {
+  private async dispatch(req: HttpRequest, signal: AbortSignal, timeout: { readonly aborted: boolean }, accept: string): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {
-      accept: 'application/json, text/html;q=0.9, */*;q=0.8',
+      accept,
       'user-agent': this.opts.userAgent ?? 'agentpmt-mcp',
       ...req.headers,
     };
     if (req.body !== undefined) headers['content-type'] ??= 'application/json';
-    let data: Dispatcher.ResponseData;
     try {
-      data = await (await this.pool(req.origin)).request({
+      return await (await this.pool(req.origin)).request({
         method: req.method,
         path: req.path,
         headers,
@@ -166,6 +174,30 @@ export class HttpClient {
     } catch (err) {
       throw await this.transportFailure(err, req, timeout.aborted);
     }
+  }
+
+  private async send(req: HttpRequest, signal: AbortSignal, timeout: { readonly aborted: boolean }): Promise<HttpResponse> {
+    return this.collect(await this.dispatch(req, signal, timeout, 'application/json, text/html;q=0.9, */*;q=0.8'), req, timeout);
+  }
+
+  /**
+   * Opens a streamed answer (Server-Sent Events) through the same pools: sent once, never
+   * retried; undici's headers and body timeouts bound the wait for the answer and between
+   * chunks, not the stream's length. An answer that is not an event stream (an error, a
+   * plain JSON reply) is read whole and returned as a response.
+   */
+  async stream(req: HttpRequest): Promise<{ kind: 'stream'; stream: HttpStream } | { kind: 'response'; response: HttpResponse }> {
+    const timeout = { aborted: false };
+    const data = await this.dispatch(req, req.signal ?? new AbortController().signal, timeout, 'text/event-stream, application/json;q=0.9');
+    const headers = flattenHeaders(data.headers);
+    const contentType = headers['content-type'] ?? '';
+    if (data.statusCode < 200 || data.statusCode >= 300 || !contentType.toLowerCase().includes('text/event-stream')) {
+      return { kind: 'response', response: await this.collect(data, req, timeout) };
+    }
+    return { kind: 'stream', stream: { status: data.statusCode, headers, contentType, body: data.body as AsyncIterable<Buffer>, close: () => data.body.destroy() } };
+  }
+
+  private async collect(data: Dispatcher.ResponseData, req: HttpRequest, timeout: { readonly aborted: boolean }): Promise<HttpResponse> {
     const chunks: Buffer[] = [];
     let size = 0;
     try {

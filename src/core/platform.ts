@@ -27,6 +27,8 @@ export interface CallScope {
   signal: AbortSignal;
   /** Reports progress when the client sent a progress token; otherwise a no-op. */
   progress(progress: number, message: string, total?: number): Promise<void>;
+  /** Whether the client sent a progress token: a platform may then stream instead of answering in one piece. */
+  progressRequested?: boolean;
   /** Asks the user through MCP elicitation; absent when the client cannot. */
   elicit?: (message: string, requestedSchema: ElicitSchema) => Promise<ElicitAnswer>;
 }

@@ -1,0 +1,49 @@
+import { toolsetsOffNote } from '../../core/inventory.js';
+import type { Config } from '../../config.js';
+import { HttpClient } from '../../core/http-client.js';
+import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
+import { VERSION } from '../../version.js';
+import { ArrotechAuth } from './auth.js';
+import { execute } from './executor.js';
+import { ARROTECH_SETTINGS, authMode } from './settings.js';
+import { catalog } from './tools/index.js';
+import type { AnyTool } from './tools/types.js';
+import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
+
+function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformRuntime {
+  const http = new HttpClient({
+    timeoutMs: config.timeoutMs,
+    maxRetries: config.maxRetries,
+    userAgent: `agentpmt-mcp/${VERSION}`,
+    networkHint: 'Check the network and the ARROTECH_API_URL setting, then retry.',
+  });
+  // One credential holder per process: every session shares the login and its renewals.
+  const auth = new ArrotechAuth(config, http);
+  const routes = {};
+  return {
+    tools,
+    session: () => ({ call: (tool, args, scope) => execute(tool as AnyTool, args, { config, http, auth, routes, ...scope }) }),
+    close: () => http.destroy(),
+  };
+}
+
+export const arrotech: Platform<Config> = {
+  id: 'arrotech',
+  title: 'Arrotech Hub',
+  settings: ARROTECH_SETTINGS,
+  configured: (config) => authMode(config) !== 'none',
+  howToEnable: 'set ARROTECH_API_KEY, or ARROTECH_EMAIL and ARROTECH_PASSWORD',
+  instructions: (served) =>
+    [
+      'The arrotech_* tools drive Arrotech Hub: workflows built from plain-English descriptions, autonomous agents, AI conversations, connected platforms and its integration tools (arrotech_mcp_tool_call).',
+      'Arrotech Hub allows 100 requests a day on the free tier: prefer one arrotech_workflows_run over polling, and on rate_limited wait as told.',
+      toolsetsOffNote(TOOLSETS, served),
+    ]
+      .filter(Boolean)
+      .join(' '),
+  toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
+  catalog,
+  createRuntime,
+  doctor: async () => (await import('./doctor.js')).doctor,
+  sandbox: async () => (await import('./sandbox/launch.js')).launcher,
+};
