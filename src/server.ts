@@ -100,7 +100,9 @@ function compile(tool: ToolSurface | ExtraTool): Compiled {
     const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
     // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
     const annotations = essentialHints(tool.annotations);
-    c = { listing: { name: tool.name, title: tool.title, description: tool.description, inputSchema, outputSchema: RESULT_SCHEMA, ...(annotations ? { annotations } : {}) }, schema, known };
+    const own = 'outputSchema' in tool ? tool.outputSchema : RESULT_SCHEMA;
+    const outputSchema = own ? (own as Tool['outputSchema']) : undefined;
+    c = { listing: { name: tool.name, title: tool.title, description: tool.description, inputSchema, ...(outputSchema ? { outputSchema } : {}), ...(annotations ? { annotations } : {}) }, schema, known };
     compiled.set(tool, c);
   }
   return c;
@@ -150,11 +152,14 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
     { name: 'agentpmt-mcp', title: shared.platforms.map((p) => p.title).join(' + ') || 'agentpmt-mcp', version: VERSION },
     { capabilities: { logging: {}, resources: {}, prompts: {} }, instructions: instructionsOf(shared) },
   );
+  // What a closed session must let go of (listeners on process-wide state): an HTTP server sees thousands of sessions.
+  const cleanups: (() => void)[] = [];
+  server.server.onclose = () => cleanups.splice(0).forEach((fn) => fn());
   // Over stdio the one client is the user's own host: it gets our log lines. An HTTP
   // deployment may serve several agents, and one agent must not read another's logs.
   if (shared.config.transport === 'stdio') {
     const stopForwarding = forwardLogs(server);
-    server.server.onclose = () => stopForwarding();
+    cleanups.push(stopForwarding);
   }
   const scopeOf = (extra: Extra): CallScope => {
     const token = extra._meta?.progressToken;
@@ -182,7 +187,8 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
   for (const { runtime, session } of sessions) {
     for (const tool of runtime.tools) fixed.set(tool.name, { compiled: compile(tool), run: (args, scope) => session.call(tool, args, scope) });
     session.registerExtras?.(server);
-    session.onToolsChanged?.(() => void server.sendToolListChanged());
+    const stop = session.onToolsChanged?.(() => void server.sendToolListChanged());
+    if (stop) cleanups.push(stop);
   }
   /** Catalog tools, then each platform's extra tools as they are now. */
   const entries = (): Map<string, Entry> => {

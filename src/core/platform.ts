@@ -43,6 +43,8 @@ export interface ExtraTool {
   input: z.ZodType;
   /** What hosts see; derived from `input` when absent. */
   jsonSchema?: Record<string, unknown>;
+  /** Results in another shape than ours (a federated server's): its own output schema, or null for none. Default: ours. */
+  outputSchema?: Record<string, unknown> | null;
   run(args: Record<string, unknown>, scope: CallScope): Promise<CallToolResult>;
 }
 
@@ -51,8 +53,8 @@ export interface PlatformSession {
   call(tool: ToolSurface, args: Record<string, unknown>, scope: CallScope): Promise<CallToolResult>;
   /** Tools outside the catalog, asked at every listing (they may change: call `changed`). */
   extraTools?(): readonly ExtraTool[];
-  /** Called once with a function that tells the client the tool list changed. */
-  onToolsChanged?(changed: () => void): void;
+  /** Called once with a function that tells the client the tool list changed; returns how to stop (the session closed). */
+  onToolsChanged?(changed: () => void): (() => void) | void;
   /** Resources and prompts. */
   registerExtras?(server: McpServer): void;
 }

@@ -38,7 +38,10 @@ describe.each<TransportKind>(['stdio', 'http'])('Arrotech Hub, every tool end to
     const names = tools.map((t) => t.name);
     expect(names.sort()).toEqual(arrotech.catalog.map((t) => t.name).sort());
     for (const n of ['arrotech_connections_delete', 'arrotech_conversations_delete', 'arrotech_workflows_delete', 'arrotech_agents_delete', 'arrotech_workflows_execution_cancel']) {
-      expect(tools.find((t) => t.name === n)?.annotations?.destructiveHint, n).toBe(true);
+      // destructiveHint true is MCP's default, so the listing leaves it out; what matters is that nothing says false.
+      const listed = tools.find((t) => t.name === n);
+      expect(listed, n).toBeDefined();
+      expect(listed?.annotations?.destructiveHint ?? true, n).toBe(true);
     }
   });
 
@@ -83,7 +86,9 @@ describe.each<TransportKind>(['stdio', 'http'])('Arrotech Hub, every tool end to
     const file = ok(await run('arrotech_conversations_file_download', { conversation_id: id, message_id: assistant.id, filename: 'reply.txt' }));
     expect(file.text).toContain('Acme');
     const chart = ok(await run('arrotech_conversations_file_download', { conversation_id: id, message_id: assistant.id, filename: 'chart.png' }));
-    expect(chart.data).toMatchObject({ content_type: 'image/png', content: null });
+    // A binary file is described, never shown: no content field at all.
+    expect(chart.data).toMatchObject({ content_type: 'image/png' });
+    expect(chart.data).not.toHaveProperty('content');
     const provider = err(await run('arrotech_conversations_send_message', { conversation_id: id, content: 'hi', provider: 'nope' }));
     expect(provider.status).toBe(400);
     // Workflow extraction from this conversation's tool calls.

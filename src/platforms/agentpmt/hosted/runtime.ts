@@ -41,6 +41,8 @@ function asExtraTool(tool: HostedTool, call: (name: string, args: Record<string,
     annotations,
     input: PASS_THROUGH,
     jsonSchema: tool.tool.inputSchema as Record<string, unknown>,
+    // Upstream's results are relayed as they come: its own output schema, if it declared one.
+    outputSchema: (tool.tool.outputSchema as Record<string, unknown> | undefined) ?? null,
     run: (args, scope) => call(tool.name, args, scope),
   };
 }

@@ -162,7 +162,7 @@ export const conversationsEndpoints = [
         return okResult({ filename: args.filename, content_type: res.contentType, content: res.text }, `File ${String(args.filename)} (${res.text.length} characters):\n\n${res.text}`);
       }
       const size = Number(res.headers['content-length'] ?? Buffer.byteLength(res.text));
-      return okResult({ filename: args.filename, content_type: res.contentType, size_bytes: size, content: null }, `File ${String(args.filename)} is ${res.contentType} (${size} bytes): not text, so it is not shown; the user can download it from Arrotech Hub.`);
+      return okResult({ filename: args.filename, content_type: res.contentType, size_bytes: size }, `File ${String(args.filename)} is ${res.contentType} (${size} bytes): not text, so it is not shown; the user can download it from Arrotech Hub.`);
     },
     annotations: READ,
   }),
