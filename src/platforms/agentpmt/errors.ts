@@ -8,7 +8,7 @@ const BY_CODE: Record<string, string> = {
     'The workflow needs credentials that are not configured (see details.missing_credentials). Ask the account owner to add them in the dashboard, then trigger again.',
   setup_required: 'The workflow needs setup in the AgentPMT dashboard before it can run. Ask the account owner to finish it, then trigger again.',
   run_not_cancellable: 'The run has already finished, so there is nothing to cancel. Read its result with workflow_run_status.',
-  run_not_found: 'No run with this id exists for this account. Check the run_id returned by workflow_run_trigger.',
+  run_not_found: 'No run with this id exists for this account. Use the run_id that workflow_run_trigger or workflow_run returned.',
   workflow_not_found: 'No workflow with this id exists. Check the workflow id in the AgentPMT dashboard.',
   invalid_workflow_id: 'Workflow ids are 24-character hex strings (MongoDB ObjectIds). Check the id and try again.',
   invalid_run_id: 'Run ids are 24-character hex strings returned by workflow_run_trigger. Check the id and try again.',

@@ -146,6 +146,16 @@ export const externalEndpoints = [
       limit: z.number().int().min(1).optional().describe('Maximum jobs to return.'),
       skip: z.number().int().min(0).optional().describe('Jobs to skip, for paging.'),
     },
+    present: (res) => {
+      const json = (res.json ?? {}) as { data?: { jobs?: { job_id?: string; title?: string; status?: string; reward_credits?: number }[]; total?: number } };
+      const jobs = json.data?.jobs ?? [];
+      const open = jobs.find((j) => j.job_id && (j.status === undefined || j.status === 'available'));
+      return okResult(
+        json as Record<string, unknown>,
+        `${jobs.length} job(s)${json.data?.total !== undefined ? ` of ${json.data.total}` : ''}${open ? `; first open: ${open.title ?? open.job_id}${open.reward_credits !== undefined ? ` (${open.reward_credits} credits)` : ''}` : ''}.`,
+        open ? [{ tool: 'jobs_reserve', arguments: { job_id: open.job_id }, why: 'reserve it before doing the work (or pick another job_id)' }] : [],
+      );
+    },
     annotations: readOnly,
   }),
   defineEndpoint({
@@ -159,6 +169,15 @@ export const externalEndpoints = [
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_reserve', product: 'job_id', payload: [] },
     input: { job_id: pathSegment('The job id from jobs_list.') },
+    present: (res, args) => {
+      const json = (res.json ?? {}) as { data?: { reservation_id?: string; reserved_until?: string } };
+      const reservation = json.data?.reservation_id;
+      return okResult(
+        json as Record<string, unknown>,
+        `Job ${args.job_id} reserved${json.data?.reserved_until ? ` until ${json.data.reserved_until}` : ''}${reservation ? ` (reservation ${reservation})` : ''}.`,
+        [{ tool: 'jobs_complete', arguments: { job_id: args.job_id, ...(reservation ? { reservation_id: reservation } : {}) }, why: 'after doing the work: add proof_text (and social_posts for social_share jobs)' }],
+      );
+    },
     annotations: write,
   }),
   defineEndpoint({
