@@ -34,7 +34,27 @@ const ID_SOURCES: ReadonlyArray<[RegExp, string]> = [
 const ACCOUNT_POOL = /^(account_|workflow_run)/;
 const WALLET_POOL = /^(marketplace_invoke|credits_balance|wallet_|jobs_|workflow_session)/;
 
-export const { normalize: normalizePlatformError, nextStepFor } = createErrorNormalizer({
+/** Documented routes and the tools that call them, so a platform message naming a route names the tool instead. */
+const ROUTE_TOOLS: { method: string; pattern: RegExp; tool: string }[] = [];
+
+/** Registers the catalog's routes (platform.ts, which knows the catalog: this module must not import it). */
+export function nameRoutes(endpoints: readonly { name: string; method: string; path: string }[]): void {
+  for (const e of endpoints) {
+    const pattern = new RegExp(`^${e.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[a-z_]+\\?\}/gi, '[^/\\s]+')}$`);
+    ROUTE_TOOLS.push({ method: e.method, pattern, tool: e.name });
+  }
+}
+
+/** "List jobs with POST /api/external/jobs/list" → "List jobs with jobs_list": the model calls tools, not routes. */
+export function routesAsTools(text: string): string {
+  return text.replace(/\b(GET|POST|PUT|PATCH|DELETE) (\/[^\s,;)]*[^\s,;.)])/g, (whole, method: string, route: string) => {
+    const path = route.split('?')[0]!;
+    const hit = ROUTE_TOOLS.find((r) => r.method === method && r.pattern.test(path)) ?? ROUTE_TOOLS.find((r) => r.pattern.test(path));
+    return hit ? hit.tool : whole;
+  });
+}
+
+const normalizer = createErrorNormalizer({
   byCode: BY_CODE,
   contextual(f, { tool }) {
     if (BY_CODE[f.code]) return undefined;
@@ -56,3 +76,9 @@ export const { normalize: normalizePlatformError, nextStepFor } = createErrorNor
   },
   serverError: 'The platform is having trouble; retry in a little while. If it persists, check platform_health.',
 });
+
+export const nextStepFor = normalizer.nextStepFor;
+export const normalizePlatformError: typeof normalizer.normalize = (...args) => {
+  const f = normalizer.normalize(...args);
+  return { ...f, message: routesAsTools(f.message) };
+};

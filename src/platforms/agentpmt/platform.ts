@@ -18,7 +18,8 @@ import { AGENTPMT_SETTINGS } from './settings.js';
 import { accountProductsList } from './tools/account.js';
 import { marketplaceInvoke, marketplaceList } from './tools/external.js';
 import { catalog } from './tools/index.js';
-import type { AnyTool, Toolset } from './tools/types.js';
+import { isEndpoint, type AnyTool, type Toolset } from './tools/types.js';
+import { nameRoutes } from './errors.js';
 import { SCHEDULES_PROTOCOL } from './tools/schedules.js';
 import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 import { WalletManager } from './wallet/manager.js';
@@ -160,6 +161,8 @@ function instructions(served: readonly ToolSurface[], config: Config): string {
     .filter(Boolean)
     .join(' ');
 }
+
+nameRoutes(catalog.filter(isEndpoint));
 
 export const agentpmt: Platform<Config> = {
   id: 'agentpmt',

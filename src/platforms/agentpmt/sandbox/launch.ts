@@ -1,10 +1,16 @@
 import type { DemoScript, RunningSandbox, SandboxLauncher } from '../../../core/platform.js';
 import { startSandbox, type Sandbox } from './index.js';
+import { startHostedMcp } from './hosted-mcp.js';
 
 /** `agentpmt-mcp sandbox` and the demo: the local AgentPMT, its settings, and the demo's opening chapters. */
 export const launcher: SandboxLauncher = {
   async start({ port, host, fast }) {
     const sandbox = await startSandbox({ ...(port !== undefined ? { port } : {}), ...(host ? { host } : {}), ...(fast ? { runDurationMs: 2500 } : {}) });
+    // A stand-in for AgentPMT's hosted MCP endpoint, so the hosted_* tools work offline too.
+    const hosted = await startHostedMcp({ bearerToken: sandbox.credentials.bearerToken }).catch(async (err: unknown) => {
+      await sandbox.close();
+      throw err;
+    });
     const running: RunningSandbox = {
       title: 'AgentPMT',
       url: sandbox.url,
@@ -12,14 +18,16 @@ export const launcher: SandboxLauncher = {
         AGENTPMT_API_URL: sandbox.url,
         AGENTPMT_WEB_URL: sandbox.url,
         AGENTPMT_BEARER_TOKEN: sandbox.credentials.bearerToken,
+        AGENTPMT_HOSTED_MCP_URL: hosted.url,
       },
       notes: [
         `AGENTPMT_BEARER_TOKEN is a sandbox-only token.`,
         `Sample ids: workflow ${sandbox.ids.workflow}, product ${sandbox.ids.product}, bundle ${sandbox.ids.bundle}`,
+        `A stand-in for the hosted MCP endpoint is at ${hosted.url} (its tools appear as hosted_*).`,
       ],
       demo: (script) => demoChapter(script, sandbox),
       demoToolsets: ['embed'],
-      close: () => sandbox.close(),
+      close: async () => void (await Promise.all([sandbox.close(), hosted.close()])),
     };
     return running;
   },
@@ -44,6 +52,9 @@ async function demoChapter({ heading, show }: DemoScript, sandbox: Sandbox): Pro
   await show("Call it, paid with the wallet's credits (signed request)", 'marketplace_invoke', { product: slug, action, parameters: { message: 'hello from the demo' } });
   await show('Call it again, paid on-chain with x402 inside the spend policy', 'marketplace_invoke', { product: slug, action, parameters: { message: 'paid with x402' }, payment: 'x402' });
   await show('The payment ledger', 'payments_list');
+
+  heading('A hosted tool beside the local ones', "(AgentPMT's hosted MCP endpoint, federated as hosted_*)");
+  await show('Search the marketplace through the hosted endpoint', 'hosted_search_tools', { query: 'pdf' });
 
   heading('Long-running work');
   await show('Run a workflow and wait, with progress', 'workflow_run', { workflow_id: sandbox.ids.workflow, prompt: 'Summarize the status of open orders' }, { progress: true });
