@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig, secretValues } from '../src/config.js';
@@ -116,6 +117,24 @@ export async function connectHttp(env: Record<string, string>, makeClient: () =>
       await shared.close();
     },
   };
+}
+
+/**
+ * A server built from `env` and an SDK client on an in-memory pair: what a host would list,
+ * without a process or a port. `use` runs with the client; everything is closed after.
+ */
+export async function withInMemoryClient<T>(env: Record<string, string>, use: (client: Client) => Promise<T>): Promise<T> {
+  const shared = createSharedRuntime(loadConfig({}, env));
+  const server = createMcpServer(shared);
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'in-memory', version: '1.0.0' });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+    await shared.close();
+  }
 }
 
 export function connect(kind: TransportKind, env: Record<string, string>): Promise<Connected> {

@@ -1,25 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { agentruntime } from '../../src/platforms/agentruntime/platform.js';
-import { createMcpServer, createSharedRuntime } from '../../src/server.js';
+import { withInMemoryClient } from '../helpers.js';
 
-async function listed(toolsets: string, extra: Record<string, string> = {}) {
-  const config = loadConfig({}, { AGENTPMT_PLATFORMS: 'agentruntime', AGENTRUNTIME_TOKEN: 'pat_measure_only_0000', AGENTPMT_TOOLSETS: toolsets, AGENTPMT_HOME: path.join(os.tmpdir(), 'agentruntime-measure'), ...extra });
-  const shared = createSharedRuntime(config);
-  const server = createMcpServer(shared);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'measure', version: '1.0.0' });
-  await Promise.all([server.connect(a), client.connect(b)]);
-  try {
-    return (await client.listTools()).tools;
-  } finally {
-    await client.close();
-    await shared.close();
-  }
+function listed(toolsets: string, extra: Record<string, string> = {}) {
+  const env = { AGENTPMT_PLATFORMS: 'agentruntime', AGENTRUNTIME_TOKEN: 'pat_measure_only_0000', AGENTPMT_TOOLSETS: toolsets, AGENTPMT_HOME: path.join(os.tmpdir(), 'agentruntime-measure'), ...extra };
+  return withInMemoryClient(env, async (client) => (await client.listTools()).tools);
 }
 
 describe('AgentRuntime toolsets', () => {

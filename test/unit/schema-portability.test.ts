@@ -1,31 +1,18 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createMcpServer, createSharedRuntime } from '../../src/server.js';
+import { withInMemoryClient } from '../helpers.js';
 import { PLATFORMS } from '../../src/platforms/index.js';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Every tool of every platform, every toolset on: what any host could be handed. */
-async function everyTool(): Promise<Tool[]> {
-  const config = loadConfig({}, { AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-portability') });
-  const shared = createSharedRuntime(config);
-  const server = createMcpServer(shared);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'portability', version: '1.0.0' });
-  await Promise.all([server.connect(a), client.connect(b)]);
-  try {
-    return (await client.listTools()).tools;
-  } finally {
-    await client.close();
-    await shared.close();
-  }
+function everyTool(): Promise<Tool[]> {
+  const env = { AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-portability') };
+  return withInMemoryClient(env, async (client) => (await client.listTools()).tools);
 }
 
 /** Walks every subschema with its path. */
@@ -117,21 +104,10 @@ describe('tool schemas travel to every host', () => {
 
 describe('what the default listing costs', () => {
   it('AgentPMT default tools/list stays within 5,000 tokens (JSON characters / 4), output schemas included', async () => {
-    const config = loadConfig({}, { AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-portability') });
-    const shared = createSharedRuntime(config);
-    const server = createMcpServer(shared);
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    const client = new Client({ name: 'budget', version: '1.0.0' });
-    await Promise.all([server.connect(a), client.connect(b)]);
-    try {
-      const { tools } = await client.listTools();
-      expect(tools.every((t) => t.outputSchema !== undefined)).toBe(true);
-      const tokens = Math.round(JSON.stringify(tools).length / 4);
-      process.stderr.write(`default tools/list: ${tools.length} tools, ${tokens} tokens\n`);
-      expect(tokens).toBeLessThanOrEqual(5_000);
-    } finally {
-      await client.close();
-      await shared.close();
-    }
+    const tools = await withInMemoryClient({ AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-portability') }, async (client) => (await client.listTools()).tools);
+    expect(tools.every((t) => t.outputSchema !== undefined)).toBe(true);
+    const tokens = Math.round(JSON.stringify(tools).length / 4);
+    process.stderr.write(`default tools/list: ${tools.length} tools, ${tokens} tokens\n`);
+    expect(tokens).toBeLessThanOrEqual(5_000);
   });
 });

@@ -1,12 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createMcpServer, createSharedRuntime } from '../../src/server.js';
-import { ROOT } from '../helpers.js';
+import { ROOT, withInMemoryClient } from '../helpers.js';
 import { PLATFORMS } from '../../src/platforms/index.js';
 
 /**
@@ -19,20 +15,9 @@ import { PLATFORMS } from '../../src/platforms/index.js';
 const UPDATE = process.env.UPDATE_TOOLSNAPS === '1';
 
 /** Every platform served, every toolset on: the whole surface, one folder per platform. */
-async function listTools() {
-  const config = loadConfig({}, { AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-toolsnaps') });
-  const shared = createSharedRuntime(config);
-  const server = createMcpServer(shared);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'toolsnaps', version: '1.0.0' });
-  await Promise.all([server.connect(a), client.connect(b)]);
-  try {
-    return (await client.listTools()).tools;
-  } finally {
-    await client.close();
-    await server.close();
-    await shared.close();
-  }
+function listTools() {
+  const env = { AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTPMT_TOOLSETS: 'all', AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-toolsnaps') };
+  return withInMemoryClient(env, async (client) => (await client.listTools()).tools);
 }
 
 const render = (tool: unknown) => JSON.stringify(tool, null, 2) + '\n';

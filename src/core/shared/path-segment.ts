@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 // Ids and slugs go into URL paths and into signed message lines (contracts §2, §7).
 // Anything that could change which route is hit ('/', '\', dot segments that URL
 // normalization collapses) or smuggle an extra line into a signed message (control
@@ -16,4 +18,16 @@ export function pathSegmentProblem(value: string): string | undefined {
   if (CONTROL.test(value)) return 'must not contain control characters';
   if (LONE_SURROGATE.test(value)) return 'must be valid Unicode (it contains a lone UTF-16 surrogate)';
   return undefined;
+}
+
+/** A zod string for an id that goes into a URL path: refused before any request when it could change which resource the path names. */
+export function pathSegmentArg(description: string) {
+  return z
+    .string()
+    .max(200, 'must be at most 200 characters')
+    .superRefine((v, ctx) => {
+      const problem = pathSegmentProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(description);
 }

@@ -1,22 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { okResult } from '../../../core/results.js';
 import { z } from 'zod';
-import { pathSegmentProblem } from '../../../core/shared/path-segment.js';
+import { pathSegmentArg } from '../../../core/shared/path-segment.js';
 
-/**
- * An id that goes into a URL path, refused here, before any request, when it
- * could change which resource the path names.
- */
-export function pathSegment(description: string) {
-  return z
-    .string()
-    .max(200, 'must be at most 200 characters')
-    .superRefine((v, ctx) => {
-      const problem = pathSegmentProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .describe(description);
-}
+/** An id that goes into a URL path (the core's check, under the name these declarations use). */
+export const pathSegment = pathSegmentArg;
 
 export const httpsUrl = () =>
   z

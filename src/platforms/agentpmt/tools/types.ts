@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { HttpResponse } from '../../../core/http-client.js';
+import type { CompositeSpecOf, EndpointSpecOf } from '../../../core/declarations.js';
 import type { RuntimeContext } from '../context.js';
 
 export type AuthKind = 'none' | 'account' | 'wallet';
@@ -16,54 +15,21 @@ export type SigningSpec =
 export type Origin = 'api' | 'web';
 export type Toolset = 'account' | 'marketplace' | 'payments' | 'wallet' | 'workflows' | 'schedules' | 'jobs' | 'embed' | 'platform' | 'hosted';
 
-export type Args = Record<string, unknown>;
+export type { Args } from '../../../core/declarations.js';
 
-/**
- * One documented endpoint, declared once. Everything the server needs to expose
- * it as an MCP tool and to call it is here; the executor is generic.
- */
-export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> {
-  name: string;
-  title: string;
-  /** LLM-facing: when to use it, what it costs, what to call next. */
-  description: string;
-  toolset: Toolset;
+/** One documented AgentPMT endpoint, declared once (the core's shape, plus how AgentPMT signs and authenticates it). */
+export interface EndpointDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> extends EndpointSpecOf<Shape, RuntimeContext, Toolset, Origin, AuthKind> {
   method: 'GET' | 'POST';
-  origin: Origin;
-  /** Path template; `{arg}` placeholders are filled from the argument of that name, validated and encoded. */
-  path: string;
-  auth: AuthKind;
   /** Required when auth is 'wallet'. */
   signing?: SigningSpec;
-  input: Shape;
-  annotations: Omit<ToolAnnotations, 'title'>;
-  /** Arguments sent as query parameters. */
-  query?: readonly string[];
-  /** Arguments sent as request headers: argument name -> header name. */
-  headers?: Readonly<Record<string, string>>;
   /**
    * Which account bearer form to send when both are configured. Default: the opaque token
    * first. 'legacy_first': `base64(api_key:budget_key)` when both keys are set (the form the
    * seed shows on the workflow-schedules routes), the opaque token otherwise.
    */
   bearer?: 'legacy_first';
-  /** Body field acting as an idempotency key: a POST carrying it may be retried. */
-  idempotencyKey?: string;
   /** Keep the platform's connection instance id and echo it back (x-instance-id). */
   instanceId?: boolean;
-  /** Statuses handed to `present` instead of being turned into an error. */
-  acceptStatus?: readonly number[];
-  /** Adjusts the validated arguments before the request (e.g. mints a request id). */
-  prepare?(args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): z.infer<z.ZodObject<Shape>>;
-  /** Builds the JSON body from the arguments left after path, query and header arguments. */
-  body?: (rest: Args) => Args;
-  /**
-   * For an endpoint whose call needs more than the generic request (wallet_create keeps the
-   * new key; marketplace_invoke pays): runs instead of it, with the same context and client.
-   */
-  run?(args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): Promise<CallToolResult>;
-  /** Shapes a successful response into the tool result; the default passes the platform's JSON through. */
-  present?(res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): CallToolResult;
 }
 
 export type AnyDeclaration = EndpointDeclaration<z.ZodRawShape>;
@@ -75,16 +41,8 @@ export type Need = 'account' | 'wallet' | 'ledger' | 'catalog';
  * A tool that is not one endpoint: it combines other declarations (as values) or
  * reads local state (the ledger, the cached catalog). No HTTP fields to fake.
  */
-export interface CompositeDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> {
-  kind: 'composite';
-  name: string;
-  title: string;
-  description: string;
-  toolset: Toolset;
+export interface CompositeDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> extends CompositeSpecOf<Shape, RuntimeContext, Toolset> {
   needs: readonly Need[];
-  input: Shape;
-  annotations: Omit<ToolAnnotations, 'title'>;
-  run(args: z.infer<z.ZodObject<Shape>>, ctx: RuntimeContext): Promise<CallToolResult>;
 }
 
 export type AnyComposite = CompositeDeclaration<z.ZodRawShape>;

@@ -1,17 +1,8 @@
 import { z } from 'zod';
-import { pathSegmentProblem } from '../../../core/shared/path-segment.js';
+import { pathSegmentArg } from '../../../core/shared/path-segment.js';
 
-/** An id that goes into a URL path: refused before any request when it could change which resource the path names. */
-export function idArg(description: string) {
-  return z
-    .string()
-    .max(200, 'must be at most 200 characters')
-    .superRefine((v, ctx) => {
-      const problem = pathSegmentProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .describe(description);
-}
+/** An id that goes into a URL path (the core's check). */
+export const idArg = pathSegmentArg;
 
 export const workflowId = () => idArg('Workflow id (UUID) from agentruntime_workflows_list.');
 export const runId = () => idArg('Run id from agentruntime_workflows_run, _command start or agentruntime_runs_list.');

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { HttpMethod, HttpResponse } from '../../../core/http-client.js';
+import type { CompositeSpecOf, EndpointSpecOf } from '../../../core/declarations.js';
 import type { ArContext } from '../context.js';
 
 export type ArToolset =
@@ -24,41 +23,13 @@ export type ArToolset =
  */
 export type ArScope = 'project' | 'tenant' | 'ingress';
 
-export type Args = Record<string, unknown>;
+export type { Args } from '../../../core/declarations.js';
 
-/** One AgentRuntime endpoint, declared once; the core executor builds and sends it. */
-export interface ArEndpoint<Shape extends z.ZodRawShape = z.ZodRawShape> {
-  name: string;
-  title: string;
-  /** LLM-facing: when to use it, what it needs, what to call next. */
-  description: string;
-  toolset: ArToolset;
-  method: HttpMethod;
-  origin: 'api';
-  path: string;
-  auth: ArScope;
-  input: Shape;
-  annotations: Omit<ToolAnnotations, 'title'>;
-  query?: readonly string[];
-  idempotencyKey?: string;
-  acceptStatus?: readonly number[];
-  prepare?(args: z.infer<z.ZodObject<Shape>>, ctx: ArContext): z.infer<z.ZodObject<Shape>>;
-  body?: (rest: Args) => Args;
-  run?(args: z.infer<z.ZodObject<Shape>>, ctx: ArContext): Promise<CallToolResult>;
-  present?(res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: ArContext): CallToolResult;
-}
+/** One AgentRuntime endpoint, declared once; the core executor builds and sends it (one origin; auth is the header scope). */
+export type ArEndpoint<Shape extends z.ZodRawShape = z.ZodRawShape> = EndpointSpecOf<Shape, ArContext, ArToolset, 'api', ArScope>;
 
 /** A tool that combines endpoints (referenced as values) or reads local state. */
-export interface ArComposite<Shape extends z.ZodRawShape = z.ZodRawShape> {
-  kind: 'composite';
-  name: string;
-  title: string;
-  description: string;
-  toolset: ArToolset;
-  input: Shape;
-  annotations: Omit<ToolAnnotations, 'title'>;
-  run(args: z.infer<z.ZodObject<Shape>>, ctx: ArContext): Promise<CallToolResult>;
-}
+export type ArComposite<Shape extends z.ZodRawShape = z.ZodRawShape> = CompositeSpecOf<Shape, ArContext, ArToolset>;
 
 export type AnyArEndpoint = ArEndpoint<z.ZodRawShape>;
 export type AnyArComposite = ArComposite<z.ZodRawShape>;
@@ -72,8 +43,4 @@ export function defineTool<Shape extends z.ZodRawShape>(d: Omit<ArComposite<Shap
   return { kind: 'composite', ...d };
 }
 
-// Annotation sets, named once so every declaration says what it is in one word.
-export const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
-export const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
-export const REPLACE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
-export const DESTROY = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true } as const;
+export { READ, WRITE, REPLACE, DESTROY } from '../../../core/declarations.js';
