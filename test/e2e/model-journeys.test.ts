@@ -130,12 +130,18 @@ describe('journeys a model makes, following only the hints', () => {
     });
   });
 
-  it('what did I pay today', async () => {
-    await journey({ AGENTPMT_APPROVAL_THRESHOLD_USD: '1' }, 2, async ({ call }) => {
+  it('what did I pay today: x402 and credits together', async () => {
+    await journey({ AGENTPMT_APPROVAL_THRESHOLD_USD: '1' }, 4, async ({ call, follow }) => {
       await call('marketplace_invoke', { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: { message: 'today' }, payment: 'x402' });
+      await call('account_products_purchase', { product_id: sandbox.ids.product, action: 'echo', parameters: { message: 'paid with account credits' } });
       const today = await call('payments_list', { since: 'today' });
-      expect(today.data.summary).toMatch(/\d+ payment\(s\)/);
+      expect(today.data.summary).toMatch(/\d+ x402 payment\(s\)/);
       expect(((today.data.payments as unknown[]) ?? []).length).toBeGreaterThan(0);
+      const credits = nextOf(today).find((n) => n.tool === 'account_credits_history');
+      expect(credits?.why).toMatch(/credits/);
+      const history = await follow(credits);
+      expect(history.isError, history.text).toBeFalsy();
+      expect(JSON.stringify(history.data)).toMatch(/purchase|debit|tool/i);
     });
   });
 

@@ -162,7 +162,9 @@ export const paymentEndpoints = [
       const problem = ledger.problem ? `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` : undefined;
       return okResult(
         { payments: page, total: rows.length, truncated: rows.length > page.length, ...(problem ? { ledger_problem: problem } : {}) },
-        `${rows.length} payment(s)${rows.length > page.length ? `, showing the newest ${page.length}` : ''}.${problem ? ` ${problem}` : ''}`,
+        `${rows.length} x402 payment(s)${rows.length > page.length ? `, showing the newest ${page.length}` : ''}.${problem ? ` ${problem}` : ''}`,
+        // What was paid in credits is not in this ledger: the account's history has it.
+        [{ tool: 'account_credits_history', why: "what was paid with the account's credits (this list is x402 only)" }],
       );
     },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
