@@ -237,6 +237,12 @@ export function writeReport(r, jsonPath) {
   p('### 5. Context cost', failed(r.context));
   p(`Tokens ≈ characters of the JSON \`tools/list\` result / 4. The server's \`instructions\` add ${cx.instructionsTokens ?? '?'} tokens.`, '');
   p(table(['toolset', 'tools', 'tokens'], Object.entries(cx.toolsets ?? {}).map(([k, v]) => [k, String(v.tools), tokens(v.tokens)])), '');
+  if (cx.openAiStrict) {
+    p(
+      `Schema portability (\`test/unit/schema-portability.test.ts\` enforces the first three): JSON Schema 2020-12, Gemini function declarations and OpenAI function calling (non-strict) take every tool. OpenAI *strict* mode would take ${cx.openAiStrict.compatible} of ${cx.openAiStrict.tools} as listed (${Math.round((100 * cx.openAiStrict.compatible) / Math.max(1, cx.openAiStrict.tools))} %): strict needs every object closed and every property required, and strict hosts convert schemas themselves.`,
+      '',
+    );
+  }
   if (cx.defaultComposition) {
     const c = cx.defaultComposition;
     p(`Default set by part: descriptions ${tokens(c.descriptionsTokens)}, input schemas ${tokens(c.inputSchemasTokens)}, titles + annotations ${tokens(c.titlesAndAnnotationsTokens)}, the rest (names, \`execution\`, JSON punctuation) ${tokens(c.otherTokens)}.`, '');

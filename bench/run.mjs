@@ -856,7 +856,11 @@ async function contextPhase() {
       };
     }
   }
-  log(`context: default ${out.toolsets.default.tokens} tokens (${out.toolsets.default.tools} tools), all ${out.toolsets.all.tokens} tokens`);
+  // How many tools OpenAI's strict mode would take as listed (the portability test checks 2020-12, Gemini and OpenAI non-strict).
+  const { openAiStrictCompatible } = await import(distUrl('core/tool-schema.js'));
+  const every = await coldStartOnce([CLI], serverEnv({ AGENTPMT_TOOLSETS: 'all' }), [], true);
+  out.openAiStrict = { compatible: every.toolList.filter((t) => openAiStrictCompatible(t.inputSchema)).length, tools: every.toolList.length };
+  log(`context: default ${out.toolsets.default.tokens} tokens (${out.toolsets.default.tools} tools), all ${out.toolsets.all.tokens} tokens; OpenAI strict as listed ${out.openAiStrict.compatible}/${out.openAiStrict.tools}`);
   return out;
 }
 

@@ -164,3 +164,23 @@ export function argumentFailure(tool: string, error: z.ZodError, args: unknown, 
     details: { problems },
   };
 }
+
+/**
+ * Whether OpenAI's strict function calling would take a tool's input schema as listed:
+ * every object closed (additionalProperties false) and every property required. We list
+ * the portable form instead; strict hosts convert schemas themselves. Reported, not enforced.
+ */
+export function openAiStrictCompatible(schema: unknown): boolean {
+  const walk = (node: unknown): boolean => {
+    if (!isObj(node)) return true;
+    if (node.type === 'object') {
+      if (node.additionalProperties !== false) return false;
+      const props = isObj(node.properties) ? Object.keys(node.properties) : [];
+      const required = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
+      if (props.some((p) => !required.has(p))) return false;
+    }
+    const kids = [...(isObj(node.properties) ? Object.values(node.properties) : []), node.items, ...(['anyOf', 'oneOf', 'allOf'] as const).flatMap((k) => (Array.isArray(node[k]) ? (node[k] as unknown[]) : []))];
+    return kids.every(walk);
+  };
+  return walk(schema);
+}

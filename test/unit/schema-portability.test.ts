@@ -4,6 +4,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { withInMemoryClient } from '../helpers.js';
+import { openAiStrictCompatible } from '../../src/core/tool-schema.js';
 import { PLATFORMS } from '../../src/platforms/index.js';
 
 type Json = Record<string, unknown>;
@@ -63,17 +64,7 @@ function openAiProblems(tool: Tool): string[] {
   return out;
 }
 
-/** OpenAI strict mode: every object closed and every property required (optional ones would need a null type). */
-function openAiStrictOk(tool: Tool): boolean {
-  for (const [, node] of nodes(tool.inputSchema)) {
-    if (node.type !== 'object') continue;
-    if (node.additionalProperties !== false) return false;
-    const props = Object.keys(isObj(node.properties) ? node.properties : {});
-    const required = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
-    if (props.some((p) => !required.has(p))) return false;
-  }
-  return true;
-}
+const openAiStrictOk = (tool: Tool): boolean => openAiStrictCompatible(tool.inputSchema);
 
 describe('tool schemas travel to every host', () => {
   it('every tool of every platform: JSON Schema 2020-12, the Gemini subset, OpenAI function calling (non-strict); OpenAI strict is reported', async () => {
