@@ -1,3 +1,4 @@
+import { closest } from '../../../core/tool-schema.js';
 import { z } from 'zod';
 import { fail } from '../../../core/errors.js';
 import type { RuntimeContext } from '../context.js';
@@ -31,11 +32,18 @@ function describeAction(a: MarketAction, p: MarketProduct) {
 /** The product (and action, when named) from the cached catalog, or an error saying where to look. */
 async function findOrFail(ctx: RuntimeContext, product: string, action?: string): Promise<{ product: MarketProduct; action?: MarketAction }> {
   const found = await ctx.market.find(ctx, product, action);
-  if (!found.product) fail({ code: 'unknown_product', message: `No marketplace product "${product}" in the listing as read.`, next_step: 'Find the product slug with marketplace_search, then call again. If you are sure of the slug, marketplace_invoke sends it anyway (unchecked).' });
+  if (!found.product) {
+    const near = closest(product, (await ctx.market.get(ctx)).map((p) => p.slug));
+    fail({
+      code: 'unknown_product',
+      message: `No marketplace product "${product}" in the listing as read.${near.length ? ` Did you mean ${near.join(' or ')}?` : ''}`,
+      next_step: 'Find the product slug with marketplace_search, then call again. If you are sure of the slug, marketplace_invoke sends it anyway (unchecked).',
+    });
+  }
   if (action !== undefined && !found.action) {
     fail({
       code: 'unknown_action',
-      message: `Product "${found.product.slug}" has no action "${action}". Its actions: ${found.product.actions.map((a) => a.slug).join(', ') || 'none'}.`,
+      message: `Product "${found.product.slug}" has no action "${action}".${closest(action, found.product.actions.map((a) => a.slug)).map((a) => ` Did you mean ${a}?`)[0] ?? ''} Its actions: ${found.product.actions.map((a) => a.slug).join(', ') || 'none'}.`,
       next_step: 'Pick one of the listed actions (marketplace_describe shows their parameters) and call again.',
     });
   }

@@ -51,6 +51,11 @@ export const walletStatus = defineTool({
       }
       const today = (c: 'USD' | 'EUR') => ({ spent_or_pending: formatAmount(spent[c]), budget: formatAmount(policy.dailyBudget[c]), remaining: formatAmount(policy.dailyBudget[c] > spent[c] ? policy.dailyBudget[c] - spent[c] : 0n) });
       const unresolved = ledger.entries.filter((e) => UNRESOLVED.has(e.status)).map(paymentSummary);
+      // The smallest credit purchase is 500 credits = 5 USD: a lower cap makes credits_purchase impossible, so say so here.
+      const smallestPurchase = 5_000_000n;
+      const purchaseBlocked = policy.maxPayment.USD < smallestPurchase && policy.maxPayment.EUR === 0n
+        ? `credits_purchase cannot succeed: its smallest purchase (500 credits = 5.00 USD) is over the per-payment cap of ${formatAmount(policy.maxPayment.USD)} USD (AGENTPMT_MAX_PAYMENT_USD). The user can raise the cap to 5 or more.`
+        : undefined;
       return okResult(
         {
           address,
@@ -59,9 +64,10 @@ export const walletStatus = defineTool({
           today: { USD: today('USD'), EUR: today('EUR'), day: new Date().toISOString().slice(0, 10) + ' (UTC)' },
           policy: describePolicy(policy),
           unresolved_payments: unresolved,
+          ...(purchaseBlocked ? { credits_purchase: purchaseBlocked } : {}),
           ...(ledger.problem ? { ledger_problem: `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` } : {}),
         },
-        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}`,
+        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}${purchaseBlocked ? ` ${purchaseBlocked}` : ''}`,
       );
     },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -7,9 +7,11 @@ type Hex = `0x${string}`;
 // Why viem directly and not the @x402/core + @x402/evm client: their stock client reads v2
 // challenges only from the PAYMENT-REQUIRED header, sends only PAYMENT-SIGNATURE, and applies
 // its own spend rules (no EURC, nothing above 1 USD), none of which fit this platform or our
-// policy (contracts §4). The payload is small and fully pinned by vectors.json, and the
-// sandbox checks every envelope we build with the reference facilitator's verify, so the
-// two stay in agreement without taking their client's behaviour.
+// policy (contracts §4). Their scheme function alone would build this same payload, but it
+// would make @x402/evm a runtime dependency again: 18 MB with a second copy of zod, which the
+// footprint work moved to devDependencies (only the sandbox's reference facilitator uses it).
+// The payload is small and fully pinned by vectors.json, and the sandbox checks every
+// envelope we build with the reference facilitator's verify, so the two stay in agreement.
 
 // EIP-712 domain of the token contract (contracts §4: name/version come from the
 // requirement's `extra`, verifyingContract is its `asset`).
