@@ -139,6 +139,9 @@ function serverEnv(extra = {}) {
     AGENTPMT_BEARER_TOKEN: 'sandbox-bearer-token',
     AGENTPMT_HOME: newHome(),
     AGENTPMT_HTTP_TOKEN: BENCH_HTTP_TOKEN,
+    // The sandbox has no hosted MCP endpoint at <api>/mcp: federation would only retry in the
+    // background. It is measured by its own tests; the bench measures the local server.
+    AGENTPMT_HOSTED_MCP: 'false',
     ...extra,
   };
 }
