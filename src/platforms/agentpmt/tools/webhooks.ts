@@ -78,7 +78,20 @@ export const workflowRunStatus = defineEndpoint({
     path: '/api/agent-webhooks/runs/{run_id}',
     auth: 'account',
     input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
-    present: (res) => okResult((res.json ?? {}) as Record<string, unknown>, runSummary(res.json)),
+    present: (res) => {
+      const run = runOf(res.json);
+      const running = run?.status !== undefined && !TERMINAL.has(run.status) && typeof run.run_id === 'string';
+      return okResult(
+        (res.json ?? {}) as Record<string, unknown>,
+        runSummary(res.json),
+        running
+          ? [
+              { tool: 'workflow_run_wait', arguments: { run_id: run.run_id }, why: 'wait for the result with progress instead of polling' },
+              { tool: 'workflow_run_cancel', arguments: { run_id: run.run_id }, why: 'stop it' },
+            ]
+          : [],
+      );
+    },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   });
 
@@ -92,7 +105,20 @@ export const workflowRunCancel = defineEndpoint({
     path: '/api/agent-webhooks/runs/{run_id}/cancel',
     auth: 'account',
     input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
-    present: (res) => okResult((res.json ?? {}) as Record<string, unknown>, runSummary(res.json)),
+    present: (res) => {
+      const run = runOf(res.json);
+      const running = run?.status !== undefined && !TERMINAL.has(run.status) && typeof run.run_id === 'string';
+      return okResult(
+        (res.json ?? {}) as Record<string, unknown>,
+        runSummary(res.json),
+        running
+          ? [
+              { tool: 'workflow_run_wait', arguments: { run_id: run.run_id }, why: 'wait for the result with progress instead of polling' },
+              { tool: 'workflow_run_cancel', arguments: { run_id: run.run_id }, why: 'stop it' },
+            ]
+          : [],
+      );
+    },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   });
 
