@@ -190,21 +190,18 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
     const stop = session.onToolsChanged?.(() => void server.sendToolListChanged());
     if (stop) cleanups.push(stop);
   }
-  /** Catalog tools, then each platform's extra tools as they are now. */
-  const entries = (): Map<string, Entry> => {
-    const extras = sessions.flatMap(({ session }) => session.extraTools?.() ?? []);
-    if (!extras.length) return fixed;
-    const all = new Map(fixed);
-    for (const t of extras) if (!all.has(t.name)) all.set(t.name, { compiled: compile(t), run: (args, scope) => t.run(args, scope) });
-    return all;
-  };
+  const extraEntry = (t: ExtraTool): Entry => ({ compiled: compile(t), run: (args, scope) => t.run(args, scope) });
+  const extras = (): ExtraTool[] => sessions.flatMap(({ session }) => session.extraTools?.() ?? []);
   server.server.registerCapabilities({ tools: { listChanged: true } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...entries().values()].map((e) => e.compiled.listing) }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: [...[...fixed.values()].map((e) => e.compiled.listing), ...extras().filter((t) => !fixed.has(t.name)).map((t) => compile(t).listing)],
+  }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args = {} } = request.params;
-    const all = entries();
-    const entry = all.get(name);
-    if (!entry) return errorResult(unknownTool(name, [...all.keys()], shared));
+    // Catalog tools first (the common case: no copy of any list); extra tools, which may change, only after.
+    const found = fixed.get(name) ?? extras().find((t) => t.name === name);
+    if (!found) return errorResult(unknownTool(name, [...fixed.keys(), ...extras().map((t) => t.name)], shared));
+    const entry = 'compiled' in found ? found : extraEntry(found);
     const parsed = await entry.compiled.schema.safeParseAsync(args);
     if (!parsed.success) return errorResult(argumentFailure(name, parsed.error, args, entry.compiled.known));
     shared.inflight.count++;

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
 import { loadConfig } from '../../src/config.js';
 import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
-import { DEFAULT_TOOLSETS, selectTools, TOOLSETS } from '../../src/platforms/agentpmt/toolsets.js';
+import { DEFAULT_TOOLSETS, TOOLSETS } from '../../src/platforms/agentpmt/toolsets.js';
+import { servedPlatforms } from '../../src/assembly.js';
 import { connectStdio, sandboxEnv, withSandbox } from '../helpers.js';
 
+/** The tools the server would serve for these settings (every served platform's). */
+const selectTools = (config: ReturnType<typeof loadConfig>) => servedPlatforms(config).flatMap((s) => s.tools);
 const names = (env: Record<string, string>) => selectTools(loadConfig({}, env)).map((d) => d.name);
 
 describe('toolset selection', () => {

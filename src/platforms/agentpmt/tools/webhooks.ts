@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { okResult } from '../../../core/results.js';
+import { okResult, type NextCall } from '../../../core/results.js';
 import { httpsUrl, NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
 import { defineEndpoint } from './types.js';
 
@@ -12,6 +12,19 @@ interface RunEnvelope {
 
 function runOf(json: unknown) {
   return (json as RunEnvelope | undefined)?.data?.run;
+}
+
+/** The calls that make sense while a run is not finished: wait for it (with progress) or stop it. */
+export function runNext(run: { run_id?: string; status?: string } | undefined): NextCall[] {
+  if (!run?.run_id || !run.status || TERMINAL.has(run.status)) return [];
+  return [
+    { tool: 'workflow_run_wait', arguments: { run_id: run.run_id }, why: 'wait for the result with progress instead of polling' },
+    { tool: 'workflow_run_cancel', arguments: { run_id: run.run_id }, why: 'stop it' },
+  ];
+}
+
+function presentRun(json: unknown) {
+  return okResult((json ?? {}) as Record<string, unknown>, runSummary(json), runNext(runOf(json)));
 }
 
 /** One sentence telling the model where the run stands and what to do next. */
@@ -39,11 +52,6 @@ export const triggerInput = {
   request_metadata: z.record(z.string(), z.unknown()).optional().describe('Free-form metadata kept with the run.'),
 };
 
-const runIdOf = (json: Record<string, unknown>): string | undefined => {
-  const run = ((json.data as { run?: { run_id?: unknown } } | undefined)?.run ?? {}) as { run_id?: unknown };
-  return typeof run.run_id === 'string' ? run.run_id : undefined;
-};
-
 export const workflowRunTrigger = defineEndpoint({
     name: 'workflow_run_trigger',
     title: 'Start a workflow run',
@@ -62,7 +70,7 @@ export const workflowRunTrigger = defineEndpoint({
       return okResult(
         { ...json, request_id: args.request_id, replayed: replay },
         `${replay ? 'Existing run returned for this request_id (no new run started). ' : 'Workflow run started. '}${runSummary(json)} request_id: ${args.request_id}.`,
-        runIdOf(json) ? [{ tool: 'workflow_run_wait', arguments: { run_id: runIdOf(json) }, why: 'wait for the result with progress (or poll workflow_run_status)' }] : [],
+        runNext(runOf(json)),
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -78,20 +86,7 @@ export const workflowRunStatus = defineEndpoint({
     path: '/api/agent-webhooks/runs/{run_id}',
     auth: 'account',
     input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
-    present: (res) => {
-      const run = runOf(res.json);
-      const running = run?.status !== undefined && !TERMINAL.has(run.status) && typeof run.run_id === 'string';
-      return okResult(
-        (res.json ?? {}) as Record<string, unknown>,
-        runSummary(res.json),
-        running
-          ? [
-              { tool: 'workflow_run_wait', arguments: { run_id: run.run_id }, why: 'wait for the result with progress instead of polling' },
-              { tool: 'workflow_run_cancel', arguments: { run_id: run.run_id }, why: 'stop it' },
-            ]
-          : [],
-      );
-    },
+    present: (res) => presentRun(res.json),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   });
 
@@ -105,20 +100,7 @@ export const workflowRunCancel = defineEndpoint({
     path: '/api/agent-webhooks/runs/{run_id}/cancel',
     auth: 'account',
     input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
-    present: (res) => {
-      const run = runOf(res.json);
-      const running = run?.status !== undefined && !TERMINAL.has(run.status) && typeof run.run_id === 'string';
-      return okResult(
-        (res.json ?? {}) as Record<string, unknown>,
-        runSummary(res.json),
-        running
-          ? [
-              { tool: 'workflow_run_wait', arguments: { run_id: run.run_id }, why: 'wait for the result with progress instead of polling' },
-              { tool: 'workflow_run_cancel', arguments: { run_id: run.run_id }, why: 'stop it' },
-            ]
-          : [],
-      );
-    },
+    present: (res) => presentRun(res.json),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   });
 

@@ -9,7 +9,7 @@ import { errorResult, okResult } from '../../../core/results.js';
 import { sleep } from '../../../core/shared/sleep.js';
 import { NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
 import { defineEndpoint, type AnyDeclaration, defineTool } from './types.js';
-import { triggerInput, workflowRunCancel, workflowRunStatus, workflowRunTrigger } from './webhooks.js';
+import { runNext, triggerInput, workflowRunCancel, workflowRunStatus, workflowRunTrigger } from './webhooks.js';
 
 const TERMINAL = new Set(['completed', 'succeeded', 'failed', 'cancelled', 'setup_required']);
 const FIRST_POLL_MS = 500;
@@ -60,10 +60,7 @@ async function waitForRun(runId: string, ctx: RuntimeContext, waitSeconds: numbe
         return okResult(
           { ...extra, done: false, run_id: runId, status: run.status, waited_seconds: elapsed, run },
           `Workflow run ${runId} is still ${run.status} after ${elapsed} s. Call workflow_run_wait with run_id "${runId}" to keep waiting, or workflow_run_cancel to stop it.`,
-          [
-            { tool: 'workflow_run_wait', arguments: { run_id: runId }, why: 'keep waiting' },
-            { tool: 'workflow_run_cancel', arguments: { run_id: runId }, why: 'stop it' },
-          ],
+          runNext(run),
         );
       }
       await sleep(delay, ctx.signal);
