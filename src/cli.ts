@@ -37,6 +37,9 @@ async function serve(config: Config): Promise<void> {
     return;
   }
   const { serveHttp } = await import('./transports/http.js');
+  // Listen for SIGTERM before announcing the port: a supervisor may stop us as soon as it reads it.
+  const { drain, onStopSignal } = await import('./transports/shutdown.js');
+  const stopRequested = new Promise<void>((resolve) => onStopSignal(() => resolve()));
   const auth = await httpAuth(config);
   const running = await serveHttp({
     host: config.host,
@@ -52,8 +55,7 @@ async function serve(config: Config): Promise<void> {
     createServer: () => createMcpServer(shared),
   });
   process.stderr.write(`agentpmt-mcp listening on ${running.url}\n`);
-  const { drain, onStopSignal } = await import('./transports/shutdown.js');
-  await new Promise<void>((resolve) => onStopSignal(() => resolve()));
+  await stopRequested;
   log.info('shutting down: finishing in-flight requests');
   const closing = running.close(config.shutdownSeconds * 1000);
   await drain(shared.inflight, config.shutdownSeconds * 1000, shared.stopPayments, 'signal');
