@@ -1130,7 +1130,7 @@ async function inProcessPhase() {
   const out = {};
   for (const ts of ['default', 'all']) {
     const config = loadConfig({}, { AGENTPMT_HOME: newHome(), AGENTPMT_TOOLSETS: ts, AGENTPMT_API_URL: sandbox.url, AGENTPMT_WEB_URL: sandbox.url });
-    const shared = createSharedRuntime(config);
+    const shared = await createSharedRuntime(config);
     for (let i = 0; i < 30; i++) createMcpServer(shared);
     let t = now();
     const n = 300;

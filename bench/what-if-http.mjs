@@ -17,7 +17,7 @@ const json = process.env.WHATIF_JSON_RESPONSE === '1';
 const config = loadConfig({}, process.env);
 log.setLevel(config.logLevel);
 log.addSecrets(secretValues(config));
-const shared = createSharedRuntime(config);
+const shared = await createSharedRuntime(config);
 const sessions = new Map();
 
 const server = http.createServer((req, res) => {

@@ -1,24 +1,44 @@
 import { ConfigError, type Config } from './config.js';
-import type { Platform, ToolSurface } from './core/platform.js';
+import type { Platform, PlatformEntry, ToolSurface } from './core/platform.js';
 import { selectTools, SelectionError } from './core/inventory.js';
-import { PLATFORMS } from './platforms/index.js';
+import { PLATFORM_ENTRIES } from './platforms/registry.js';
 
 export interface Served {
   platform: Platform<Config>;
   tools: ToolSurface[];
 }
 
-/**
- * The platforms this run serves (AGENTPMT_PLATFORMS, or every configured one) and
- * each one's tools for the chosen toolsets; an unknown or unserved name stops
- * start-up naming the setting and the fix.
- */
-export function servedPlatforms(config: Config, all: readonly Platform<Config>[] = PLATFORMS): Served[] {
-  const invalid = (where: string, message: string) => new ConfigError(`Invalid setting:\n  ${where}: ${message}`);
+const invalid = (where: string, message: string) => new ConfigError(`Invalid setting:\n  ${where}: ${message}`);
+
+/** The entries this run serves: AGENTPMT_PLATFORMS, or every configured one; an unknown name stops start-up. */
+export function servedEntries<E extends Pick<PlatformEntry<Config>, 'id' | 'configured'>>(config: Config, all: readonly E[]): E[] {
   for (const name of config.platforms ?? []) {
     if (!all.some((p) => p.id === name)) throw invalid('AGENTPMT_PLATFORMS (--platforms)', `unknown platform "${name}". Known: ${all.map((p) => p.id).join(', ')}.`);
   }
-  const served = all.filter((p) => (config.platforms ? config.platforms.includes(p.id) : p.configured(config)));
+  return all.filter((p) => (config.platforms ? config.platforms.includes(p.id) : p.configured(config)));
+}
+
+/**
+ * Loads the platforms this run serves (only those: start-up does not pay for the others)
+ * and picks each one's tools. A toolset or tool name that belongs to an unserved platform
+ * is rare and an error, so only then are the others loaded, to say how to serve it.
+ */
+export async function loadServed(config: Config, entries: readonly PlatformEntry<Config>[] = PLATFORM_ENTRIES): Promise<Served[]> {
+  const loaded = await Promise.all(servedEntries(config, entries).map((e) => e.load()));
+  try {
+    return servedPlatforms(config, loaded);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || loaded.length === entries.length) throw err;
+    return servedPlatforms(config, await Promise.all(entries.map((e) => e.load())));
+  }
+}
+
+/**
+ * The platforms this run serves among `all` (loaded) and each one's tools for the chosen
+ * toolsets; an unknown or unserved name stops start-up naming the setting and the fix.
+ */
+export function servedPlatforms(config: Config, all: readonly Platform<Config>[]): Served[] {
+  const served = servedEntries(config, all);
   const catalog = served.flatMap((p) => p.catalog);
   const known = served.flatMap((p) => p.toolsets.known);
   let selected: ToolSurface[];

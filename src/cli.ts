@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
 import { log } from './core/log.js';
 import { createMcpServer, createSharedRuntime } from './server.js';
-import { servedPlatforms } from './assembly.js';
+import { loadServed, type Served } from './assembly.js';
 import { VERSION } from './version.js';
 import { INSTALL_USAGE } from './install/usage.js';
 
@@ -27,8 +27,8 @@ function helpText(): string {
   ].join('\n');
 }
 
-async function serve(config: Config): Promise<void> {
-  const shared = createSharedRuntime(config);
+async function serve(config: Config, served: readonly Served[]): Promise<void> {
+  const shared = await createSharedRuntime(config, served);
   await shared.start();
   if (config.transport === 'stdio') {
     const { serveStdio } = await import('./transports/stdio.js');
@@ -112,10 +112,10 @@ async function main(argv: string[]): Promise<number> {
     return runDemo();
   }
   const config = loadConfig(inv.flags);
-  servedPlatforms(config); // unknown platform, toolset or tool names stop start-up here, naming the setting
+  const served = await loadServed(config); // unknown platform, toolset or tool names stop start-up here, naming the setting
   log.setLevel(config.logLevel);
   log.addSecrets(secretValues(config));
-  await serve(config);
+  await serve(config, served);
   return 0;
 }
 

@@ -5,6 +5,8 @@ import { ConfigError, loadConfig, SETTINGS, type Config, type SettingName } from
 import { accountBearerToken } from './platforms/agentpmt/auth.js';
 import { ToolFailureError } from './core/errors.js';
 import { servedPlatforms } from './assembly.js';
+// Doctor looks at every platform anyway: it loads them all (it is not a start-up path).
+import { PLATFORMS } from './platforms/index.js';
 import { VERSION } from './version.js';
 
 /**
@@ -185,7 +187,7 @@ function checkConfig(report: Report, flags: Partial<Record<SettingName, string>>
   for (let round = 0; round < 40; round++) {
     try {
       const config = loadConfig(f, e);
-      const served = servedPlatforms(config);
+      const served = servedPlatforms(config, PLATFORMS);
       const tools = served.reduce((n, s) => n + s.tools.length, 0);
       if (invalid.size === 0) {
         const platforms = served.length > 1 ? ` across ${served.map((s) => s.platform.title).join(', ')}` : '';
@@ -553,7 +555,7 @@ export async function runDoctor(
   // The other platforms' own checks (AgentPMT's are the ones above).
   const served = (() => {
     try {
-      return servedPlatforms(config);
+      return servedPlatforms(config, PLATFORMS);
     } catch {
       return [];
     }

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerRequest, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from './config.js';
-import { servedPlatforms } from './assembly.js';
+import { loadServed, type Served } from './assembly.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallScope, ElicitAnswer, ExtraTool, PlatformRuntime, ToolSurface } from './core/platform.js';
 import { argumentFailure, closest, portableInputSchema, portableJsonSchema } from './core/tool-schema.js';
 import { errorResult } from './core/results.js';
 import type { ToolFailure } from './core/errors.js';
-import { PLATFORMS } from './platforms/index.js';
+import { PLATFORM_ENTRIES } from './platforms/registry.js';
 import { log, type LogEntry } from './core/log.js';
 import { VERSION } from './version.js';
 
@@ -31,9 +31,12 @@ export type Runtime = SharedRuntime & {
   close(): Promise<void>;
 };
 
-/** What every session of this process shares: settings and each served platform's runtime (pools, wallet, ledger, caches). */
-export function createSharedRuntime(config: Config): Runtime {
-  const platforms = servedPlatforms(config).map(({ platform, tools }) => ({ id: platform.id, title: platform.title, instructions: platform.instructions(tools, config), runtime: platform.createRuntime(config, tools) }));
+/**
+ * What every session of this process shares: settings and each served platform's runtime
+ * (pools, wallet, ledger, caches). Loads the served platforms unless given them loaded.
+ */
+export async function createSharedRuntime(config: Config, served?: readonly Served[]): Promise<Runtime> {
+  const platforms = (served ?? (await loadServed(config))).map(({ platform, tools }) => ({ id: platform.id, title: platform.title, instructions: platform.instructions(tools, config), runtime: platform.createRuntime(config, tools) }));
   return {
     config,
     platforms,
@@ -109,8 +112,10 @@ function compile(tool: ToolSurface | ExtraTool): Compiled {
 }
 
 /** A tool name that is not served: the near names, or the toolset and platform that would serve it. */
-function unknownTool(name: string, served: readonly string[], shared: SharedRuntime): ToolFailure {
-  const owner = PLATFORMS.find((p) => p.catalog.some((t) => t.name === name));
+async function unknownTool(name: string, served: readonly string[], shared: SharedRuntime): Promise<ToolFailure> {
+  // A mistake, so rare: only now are the platforms this run does not serve loaded, to find the owner.
+  const all = await Promise.all(PLATFORM_ENTRIES.map((e) => e.load()));
+  const owner = all.find((p) => p.catalog.some((t) => t.name === name));
   const tool = owner?.catalog.find((t) => t.name === name);
   if (owner && tool) {
     const servedPlatform = shared.platforms.some((p) => p.id === owner.id);
@@ -200,7 +205,7 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
     const { name, arguments: args = {} } = request.params;
     // Catalog tools first (the common case: no copy of any list); extra tools, which may change, only after.
     const found = fixed.get(name) ?? extras().find((t) => t.name === name);
-    if (!found) return errorResult(unknownTool(name, [...fixed.keys(), ...extras().map((t) => t.name)], shared));
+    if (!found) return errorResult(await unknownTool(name, [...fixed.keys(), ...extras().map((t) => t.name)], shared));
     const entry = 'compiled' in found ? found : extraEntry(found);
     const parsed = await entry.compiled.schema.safeParseAsync(args);
     if (!parsed.success) return errorResult(argumentFailure(name, parsed.error, args, entry.compiled.known));

@@ -89,7 +89,7 @@ export async function connectHttp(env: Record<string, string>, makeClient: () =>
   log.setLevel(config.logLevel);
   log.addSecrets(secretValues(config));
   log.setSink((line) => captured.push(line));
-  const shared = createSharedRuntime(config);
+  const shared = await createSharedRuntime(config);
   // The server is never unauthenticated by default: without a configured token the test makes one, as the CLI would.
   const token = config.httpToken ?? randomBytes(24).toString('base64url');
   knownSecrets.add(token);
@@ -124,7 +124,7 @@ export async function connectHttp(env: Record<string, string>, makeClient: () =>
  * without a process or a port. `use` runs with the client; everything is closed after.
  */
 export async function withInMemoryClient<T>(env: Record<string, string>, use: (client: Client) => Promise<T>): Promise<T> {
-  const shared = createSharedRuntime(loadConfig({}, env));
+  const shared = await createSharedRuntime(loadConfig({}, env));
   const server = createMcpServer(shared);
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'in-memory', version: '1.0.0' });

@@ -102,19 +102,31 @@ export interface DemoScript {
   show(title: string, tool: string, args?: Record<string, unknown>, opts?: { progress?: boolean }): Promise<CallToolResult>;
 }
 
+/** What the registry knows of a platform before loading it: enough to decide whether this run serves it. */
+export interface PlatformIdentity<C> {
+  id: string;
+  title: string;
+  /** Served without being named in AGENTPMT_PLATFORMS: its credentials are set (AgentPMT: always). */
+  configured(config: C): boolean;
+  /** What to set to serve it, for error messages ("set AGENTRUNTIME_TOKEN"). */
+  howToEnable: string;
+}
+
+/**
+ * A registry entry (src/platforms/<id>/entry.ts): the identity, and the platform itself
+ * behind a dynamic import, so a start-up pays only for the platforms it serves.
+ */
+export interface PlatformEntry<C> extends PlatformIdentity<C> {
+  load(): Promise<Platform<C>>;
+}
+
 /**
  * A platform is a folder that exports one of these (src/platforms/<id>/platform.ts):
  * its settings, tools and toolsets, how it runs, its doctor checks and its sandbox.
  * `C` is the part of the configuration it reads.
  */
-export interface Platform<C> {
-  id: string;
-  title: string;
+export interface Platform<C> extends PlatformIdentity<C> {
   settings: Readonly<Record<string, SettingSpec>>;
-  /** Served without being named in AGENTPMT_PLATFORMS: its credentials are set (AgentPMT: always). */
-  configured(config: C): boolean;
-  /** What to set to serve it, for error messages ("set AGENTRUNTIME_TOKEN"). */
-  howToEnable: string;
   /**
    * The platform's part of the server instructions, for the tools this run serves: what
    * it is, the simplest path for each job, facts every tool shares (said once here, not

@@ -5,8 +5,8 @@ import { agentruntime } from './agentruntime/platform.js';
 import { arrotech } from './arrotech/platform.js';
 
 /**
- * Every platform this server knows, in the order their tools are listed. Adding
- * one: its folder exports a Platform (platform.ts) and its settings (settings.ts,
- * merged in src/config.ts); list it here. CONTRIBUTING.md walks through it.
+ * Every platform, loaded: for the sandbox, the manifest and tests. The server itself goes
+ * through ./registry.ts, which loads only what a run serves; a test checks both list the
+ * same platforms in the same order.
  */
 export const PLATFORMS: readonly Platform<Config>[] = [agentpmt, agentruntime, arrotech];

@@ -6,6 +6,7 @@ import type { DoctorMark } from '../../src/core/platform.js';
 import { agentruntime } from '../../src/platforms/agentruntime/platform.js';
 import { startAgentruntimeSandbox, type ArSandbox } from '../../src/platforms/agentruntime/sandbox/index.js';
 import { servedPlatforms } from '../../src/assembly.js';
+import { PLATFORMS } from '../../src/platforms/index.js';
 import { call, connect, connectHttp, knownSecrets, type Connected, type TransportKind } from '../helpers.js';
 import { arEnv, callWithProgress, errorOf } from '../support/agentruntime.js';
 
@@ -189,8 +190,8 @@ describe('serving and doctor', () => {
   const configOf = (env: Record<string, string | undefined>) => loadConfig({}, Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>);
 
   it('is served when AGENTRUNTIME_TOKEN is set, not otherwise; its default toolsets are small', () => {
-    expect(servedPlatforms(configOf({ AGENTPMT_HOME: '/tmp/x' })).map((s) => s.platform.id)).toEqual(['agentpmt']);
-    const served = servedPlatforms(configOf({ AGENTPMT_HOME: '/tmp/x', AGENTRUNTIME_TOKEN: sb.tokens.admin }));
+    expect(servedPlatforms(configOf({ AGENTPMT_HOME: '/tmp/x' }), PLATFORMS).map((s) => s.platform.id)).toEqual(['agentpmt']);
+    const served = servedPlatforms(configOf({ AGENTPMT_HOME: '/tmp/x', AGENTRUNTIME_TOKEN: sb.tokens.admin }), PLATFORMS);
     expect(served.map((s) => s.platform.id)).toEqual(['agentpmt', 'agentruntime']);
     const tools = served.find((s) => s.platform.id === 'agentruntime')!.tools.map((t) => t.name);
     expect(tools).toContain('agentruntime_workflows_run');

@@ -15,7 +15,7 @@ import { call, connectStdio, knownSecrets, sandboxEnv, withSandbox, type Connect
 /** Our server, in process, over Streamable HTTP: started the way the CLI starts it (background work included). */
 async function connectHttpStarted(env: Record<string, string>): Promise<Connected> {
   const config = loadConfig({ port: '0' }, env);
-  const shared = createSharedRuntime(config);
+  const shared = await createSharedRuntime(config);
   await shared.start();
   const token = randomBytes(24).toString('base64url');
   knownSecrets.add(token);

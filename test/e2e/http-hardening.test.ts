@@ -109,15 +109,15 @@ describe('HTTP authentication is not optional by accident', () => {
 });
 
 describe('HTTP limits (in-process server)', () => {
-  let shared: ReturnType<typeof createSharedRuntime>;
+  let shared: Awaited<ReturnType<typeof createSharedRuntime>>;
   const servers: RunningHttpServer[] = [];
   const start = async (extra: Partial<HttpServeOptions> = {}) => {
     const s = await serveHttp({ host: '127.0.0.1', port: 0, token: TOKEN, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared), ...extra });
     servers.push(s);
     return s;
   };
-  beforeAll(() => {
-    shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-limits-test', AGENTPMT_TRANSPORT: 'http' }));
+  beforeAll(async () => {
+    shared = await createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-limits-test', AGENTPMT_TRANSPORT: 'http' }));
   });
   afterAll(async () => {
     for (const s of servers) await s.close(200);
@@ -320,10 +320,10 @@ describe('HTTP under load and abuse (the CLI in its own process)', () => {
 });
 
 describe('HTTP answers malformed JSON-RPC like stdio does', () => {
-  let shared: ReturnType<typeof createSharedRuntime>;
+  let shared: Awaited<ReturnType<typeof createSharedRuntime>>;
   let s: RunningHttpServer;
   beforeAll(async () => {
-    shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-limits-test', AGENTPMT_TRANSPORT: 'http' }));
+    shared = await createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-limits-test', AGENTPMT_TRANSPORT: 'http' }));
     s = await serveHttp({ host: '127.0.0.1', port: 0, token: TOKEN, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared) });
   });
   afterAll(async () => {

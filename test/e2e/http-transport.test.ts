@@ -108,7 +108,7 @@ describe('idle HTTP sessions', () => {
     const { loadConfig } = await import('../../src/config.js');
     const { createMcpServer, createSharedRuntime } = await import('../../src/server.js');
     const { serveHttp } = await import('../../src/transports/http.js');
-    const shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-idle-test' }));
+    const shared = await createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: '/tmp/agentpmt-idle-test' }));
     const server = await serveHttp({ host: '127.0.0.1', port: 0, token: TOKEN, allowedHosts: [], maxBodyBytes: 65536, createServer: () => createMcpServer(shared), sessionIdleMs: 300 });
     const auth = { authorization: `Bearer ${TOKEN}` };
     try {

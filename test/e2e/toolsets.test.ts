@@ -4,10 +4,11 @@ import { loadConfig } from '../../src/config.js';
 import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
 import { DEFAULT_TOOLSETS, TOOLSETS } from '../../src/platforms/agentpmt/toolsets.js';
 import { servedPlatforms } from '../../src/assembly.js';
+import { PLATFORMS } from '../../src/platforms/index.js';
 import { connectStdio, sandboxEnv, withSandbox } from '../helpers.js';
 
 /** The tools the server would serve for these settings (every served platform's). */
-const selectTools = (config: ReturnType<typeof loadConfig>) => servedPlatforms(config).flatMap((s) => s.tools);
+const selectTools = (config: ReturnType<typeof loadConfig>) => servedPlatforms(config, PLATFORMS).flatMap((s) => s.tools);
 const names = (env: Record<string, string>) => selectTools(loadConfig({}, env)).map((d) => d.name);
 
 describe('toolset selection', () => {

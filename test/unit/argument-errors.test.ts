@@ -17,7 +17,7 @@ let shared: Runtime;
 
 beforeAll(async () => {
   // Default toolsets: jobs and schedules are off. No platform URL is reachable: nothing here may send a request.
-  shared = createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-argerrors'), AGENTPMT_API_URL: 'http://127.0.0.1:9', AGENTPMT_WEB_URL: 'http://127.0.0.1:9' }));
+  shared = await createSharedRuntime(loadConfig({}, { AGENTPMT_HOME: path.join(os.tmpdir(), 'agentpmt-argerrors'), AGENTPMT_API_URL: 'http://127.0.0.1:9', AGENTPMT_WEB_URL: 'http://127.0.0.1:9' }));
   const server = createMcpServer(shared);
   const [a, b] = InMemoryTransport.createLinkedPair();
   client = new Client({ name: 'argerrors', version: '1.0.0' });

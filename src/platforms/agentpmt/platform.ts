@@ -6,6 +6,7 @@ import { log } from '../../core/log.js';
 import { toolsetsOffNote } from '../../core/inventory.js';
 import type { CallScope, ExtraTool, Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
+import { AGENTPMT } from './entry.js';
 import type { RuntimeContext, PaymentServices } from './context.js';
 import { execute, requestFor } from './executor.js';
 import { registerHostExtras } from './host-extras.js';
@@ -165,12 +166,8 @@ function instructions(served: readonly ToolSurface[], config: Config): string {
 nameRoutes(catalog.filter(isEndpoint));
 
 export const agentpmt: Platform<Config> = {
-  id: 'agentpmt',
-  title: 'AgentPMT',
+  ...AGENTPMT,
   settings: AGENTPMT_SETTINGS,
-  // Public and wallet tools work with no account at all.
-  configured: () => true,
-  howToEnable: 'nothing (AgentPMT is always available; set AGENTPMT_BEARER_TOKEN for the account tools)',
   instructions,
   toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
   catalog,

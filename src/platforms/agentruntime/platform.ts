@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
+import { AGENTRUNTIME } from './entry.js';
 import { ConsentBook } from './consent.js';
 import type { ArContext } from './context.js';
 import { execute } from './executor.js';
@@ -33,11 +34,8 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
 }
 
 export const agentruntime: Platform<Config> = {
-  id: 'agentruntime',
-  title: 'AgentRuntime',
+  ...AGENTRUNTIME,
   settings: AGENTRUNTIME_SETTINGS,
-  configured: (config) => config.agentruntimeToken !== undefined,
-  howToEnable: 'set AGENTRUNTIME_TOKEN (and AGENTRUNTIME_TENANT_ID, AGENTRUNTIME_PROJECT_ID)',
   instructions: (served) =>
     [
       'The agentruntime_* tools drive AgentRuntime (workflows, runs, human tasks, webhooks, connections, MCP servers, tokens, billing).',

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
+import { ARROTECH } from './entry.js';
 import { ArrotechAuth } from './auth.js';
 import { execute } from './executor.js';
 import { ARROTECH_SETTINGS, authMode } from './settings.js';
@@ -28,11 +29,8 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
 }
 
 export const arrotech: Platform<Config> = {
-  id: 'arrotech',
-  title: 'Arrotech Hub',
+  ...ARROTECH,
   settings: ARROTECH_SETTINGS,
-  configured: (config) => authMode(config) !== 'none',
-  howToEnable: 'set ARROTECH_API_KEY, or ARROTECH_EMAIL and ARROTECH_PASSWORD',
   instructions: (served) =>
     [
       'The arrotech_* tools drive Arrotech Hub: workflows built from plain-English descriptions, autonomous agents, AI conversations, connected platforms and its integration tools (arrotech_mcp_tool_call).',
