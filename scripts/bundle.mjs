@@ -1,22 +1,50 @@
 #!/usr/bin/env node
-// Bundles the built server (dist/) with esbuild into <out>/dist: what `npm run pack` ships in
-// the .mcpb instead of node_modules. `node scripts/bundle.mjs <outDir>` (needs npm run build).
-// The code's dynamic imports stay lazy chunks (sandbox, doctor, demo, the HTTP transport, viem
-// and the keystore crypto, ajv 2020), so a stdio start-up loads no more than from node_modules.
-// Left out (external): packages only the sandbox needs (@x402/*, a development dependency; the
-// sandbox then says what to install) and pg's optional native and Cloudflare back-ends.
-import { readdirSync, statSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+// Bundles the built server (dist/, from tsc) with esbuild into one directory of ES modules:
+// what the npm package ships as its bin (bundle/cli.js, built by `npm run build`) and what
+// `npm run pack` ships in the .mcpb. The package then has no dependencies to install.
+// The code's dynamic imports stay lazy chunks (the platforms a run does not serve, sandbox,
+// doctor, demo, installer, the HTTP transport, viem and the keystore crypto, ajv, pg), so a
+// stdio start-up loads only what it runs. `node scripts/bundle.mjs [outDir]` (default bundle/).
+// Left out (external): pg's optional native and Cloudflare back-ends (pg runs without them).
+import { chmodSync, readdirSync, statSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const BUNDLE_EXTERNAL = ['@x402/*', 'pg-native', 'pg-cloudflare', 'cloudflare:sockets'];
+export const BUNDLE_EXTERNAL = ['pg-native', 'pg-cloudflare', 'cloudflare:sockets'];
 
-/** Writes <outDir>/dist/*.js and <outDir>/package.json; returns the bundle's size in bytes. */
+/**
+ * Code a launch would load and never run, left out of the bundle:
+ * - the SDK's default JSON Schema validator (ajv + ajv-formats), which every SDK Server and
+ *   Client constructs: ours pass src/core/json-schema-validator.ts, which loads the same
+ *   validator on first need (a lazy chunk);
+ * - zod-to-json-schema, the SDK's converter for zod 3 schemas: all of ours are zod 4;
+ * - zod's 60 locales: zod configures English, the only one we use.
+ * A stub that is reached anyway throws, naming itself: the bundle tests would see it.
+ */
+const startupStubs = {
+  name: 'agentpmt-startup-stubs',
+  setup(build) {
+    const sdkCore = /@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/](server|client)[\\/]/;
+    build.onResolve({ filter: /validation[\\/]ajv-provider\.js$/ }, (a) => (sdkCore.test(a.importer) ? { path: 'sdk-default-validator', namespace: 'agentpmt-stub' } : undefined));
+    build.onResolve({ filter: /^zod-to-json-schema$/ }, () => ({ path: 'zod-to-json-schema', namespace: 'agentpmt-stub' }));
+    build.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (a) =>
+      /zod[\\/]v4[\\/]/.test(a.importer) ? { path: 'zod-locales', namespace: 'agentpmt-stub', pluginData: path.dirname(path.resolve(a.resolveDir, a.path)) } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'agentpmt-stub' }, (a) => {
+      const fail = (what) => `throw new Error(${JSON.stringify(`agentpmt-mcp bundle: ${what} is not bundled`)})`;
+      if (a.path === 'sdk-default-validator') return { contents: `export class AjvJsonSchemaValidator { getValidator() { ${fail("the SDK's default validator (pass jsonSchemaValidator from core/json-schema-validator)")}; } }`, loader: 'js' };
+      if (a.path === 'zod-to-json-schema') return { contents: `export function zodToJsonSchema() { ${fail('zod 3 schema conversion')}; }`, loader: 'js' };
+      return { contents: 'export { default as en } from "./en.js";', loader: 'js', resolveDir: a.pluginData };
+    });
+  },
+};
+
+/** Writes <outDir>/cli.js and its chunks (it reads ../package.json for the version); returns their size in bytes. */
 export async function bundle(outDir) {
   const esbuild = await import('esbuild');
-  const dist = path.join(outDir, 'dist');
+  const dist = outDir;
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   await esbuild.build({
@@ -28,16 +56,14 @@ export async function bundle(outDir) {
     splitting: true,
     outdir: dist,
     external: BUNDLE_EXTERNAL,
+    plugins: [startupStubs],
     // CommonJS dependencies (ajv, pg, …) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __agentpmtCreateRequire } from 'node:module'; const require = __agentpmtCreateRequire(import.meta.url);" },
     legalComments: 'eof', // the dependencies' licence notices stay in the shipped files
     logLevel: 'warning',
   });
   await esbuild.stop?.();
-  // version.ts reads ../package.json; the bundle has no dependencies to install.
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const { devDependencies: _d, dependencies: _r, scripts: _s, overrides: _o, ...runtime } = pkg;
-  writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify({ ...runtime, bundled: true }, null, 2)}\n`);
+  chmodSync(path.join(dist, 'cli.js'), 0o755);
   let bytes = 0;
   const walk = (d) => {
     for (const f of readdirSync(d)) {
@@ -51,11 +77,7 @@ export async function bundle(outDir) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = process.argv[2];
-  if (!out) {
-    process.stderr.write('usage: node scripts/bundle.mjs <outDir>\n');
-    process.exit(2);
-  }
+  const out = process.argv[2] ?? path.join(root, 'bundle');
   const bytes = await bundle(path.resolve(out));
-  process.stdout.write(`bundled into ${out}/dist: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);
+  process.stdout.write(`bundled into ${path.relative(process.cwd(), out) || out}: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);
 }

@@ -7,7 +7,7 @@
 // server started with --version, so a bundle that cannot run is never left behind.
 // AGENTPMT_MCPB_OUT=<file> writes the bundle there instead of <name>-<version>.mcpb at the root.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,8 +46,11 @@ try {
   for (const f of ['manifest.json', 'README.md', 'LICENSE', 'LICENSE.md']) {
     if (existsSync(path.join(root, f))) cpSync(path.join(root, f), path.join(stage, f));
   }
-  // dist/ bundled with its dependencies, and a package.json without dependencies or scripts.
-  const bytes = await bundle(stage);
+  // dist/ bundled with its dependencies, and a package.json without dependencies or scripts
+  // (version.ts reads ../package.json).
+  const bytes = await bundle(path.join(stage, 'dist'));
+  const { devDependencies: _d, dependencies: _r, scripts: _s, overrides: _o, bin: _b, files: _f, ...runtime } = pkg;
+  writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(runtime, null, 2)}\n`);
   process.stdout.write(`bundled dist/: ${(bytes / 1024 / 1024).toFixed(1)} MB\n`);
 
   rmSync(out, { force: true });

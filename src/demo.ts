@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jsonSchemaValidatorReady } from './core/json-schema-validator.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -30,7 +31,7 @@ function firstLine(res: CallToolResult): string {
 export async function runDemo(): Promise<number> {
   let sandboxes: RunningSandbox[] = [];
   const home = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-demo-'));
-  const client = new Client({ name: 'agentpmt-demo', version: '1.0.0' });
+  const client = new Client({ name: 'agentpmt-demo', version: '1.0.0' }, { jsonSchemaValidator: await jsonSchemaValidatorReady() });
   try {
     sandboxes = await startAllSandboxes({ port: 0, fast: true });
     const cli = fileURLToPath(new URL('./cli.js', import.meta.url));

@@ -8,6 +8,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@model
 import type { CallScope, ElicitAnswer, ExtraTool, PlatformRuntime, ToolSurface } from './core/platform.js';
 import { argumentFailure, closest, portableInputSchema, portableJsonSchema } from './core/tool-schema.js';
 import { errorResult } from './core/results.js';
+import { jsonSchemaValidatorReady, lazyJsonSchemaValidator } from './core/json-schema-validator.js';
 import type { ToolFailure } from './core/errors.js';
 import { PLATFORM_ENTRIES } from './platforms/registry.js';
 import { log, type LogEntry } from './core/log.js';
@@ -155,7 +156,7 @@ function forwardLogs(server: McpServer): () => void {
 export function createMcpServer(shared: SharedRuntime): McpServer {
   const server = new McpServer(
     { name: 'agentpmt-mcp', title: shared.platforms.map((p) => p.title).join(' + ') || 'agentpmt-mcp', version: VERSION },
-    { capabilities: { logging: {}, resources: {}, prompts: {} }, instructions: instructionsOf(shared) },
+    { capabilities: { logging: {}, resources: {}, prompts: {} }, instructions: instructionsOf(shared), jsonSchemaValidator: lazyJsonSchemaValidator },
   );
   // What a closed session must let go of (listeners on process-wide state): an HTTP server sees thousands of sessions.
   const cleanups: (() => void)[] = [];
@@ -177,6 +178,7 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
     // Elicitation only where the client declared it (Claude Desktop does not): otherwise payments use quotes.
     const elicit = server.server.getClientCapabilities()?.elicitation
       ? async (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }): Promise<ElicitAnswer> => {
+          await jsonSchemaValidatorReady(); // the SDK checks the answer against requestedSchema with it
           const r = await server.server.elicitInput({ message, requestedSchema: requestedSchema as never }, { signal: extra.signal });
           return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
         }

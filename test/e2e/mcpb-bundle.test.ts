@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -23,6 +23,7 @@ const mcpbCli = () => {
 
 describe('the .mcpb bundle', () => {
   let unpacked: string;
+  let packedBytes = 0;
   let sandbox: Sandbox;
   let bundled: Connected | undefined;
   let plain: Connected | undefined;
@@ -32,6 +33,7 @@ describe('the .mcpb bundle', () => {
     const out = path.join(dir, 'test.mcpb');
     const packed = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'pack-mcpb.mjs')], { cwd: ROOT, env: { ...process.env, AGENTPMT_MCPB_OUT: out }, encoding: 'utf8' });
     expect(packed.status, packed.stderr + packed.stdout).toBe(0);
+    packedBytes = statSync(out).size;
     unpacked = path.join(dir, 'unpacked');
     const u = spawnSync(process.execPath, [mcpbCli(), 'unpack', out, unpacked], { encoding: 'utf8' });
     expect(u.status, u.stderr).toBe(0);
@@ -44,7 +46,9 @@ describe('the .mcpb bundle', () => {
     await sandbox?.close();
   });
 
-  it('carries the bundle and no node_modules', () => {
+  it('carries the bundle and no node_modules, in at most 5 MB (issue 18)', () => {
+    expect(packedBytes).toBeGreaterThan(0);
+    expect(packedBytes).toBeLessThanOrEqual(5 * 1024 * 1024);
     expect(existsSync(path.join(unpacked, 'node_modules'))).toBe(false);
     expect(existsSync(path.join(unpacked, 'manifest.json'))).toBe(true);
     expect(readdirSync(path.join(unpacked, 'dist')).filter((f) => f.endsWith('.js')).length).toBeGreaterThan(1); // lazy chunks

@@ -1,72 +1,70 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../src/platforms/agentpmt/tools/index.js';
+import { PLATFORMS } from '../../src/platforms/index.js';
 import { ROOT } from '../helpers.js';
 
 /**
- * What `npm install agentpmt-mcp` gives a user, offline: the `npm pack` tarball of this tree
- * unpacked into node_modules/agentpmt-mcp of an empty folder whose production dependencies come
- * from our lockfile (`npm ci --omit=dev --offline`: the cache `npm ci` filled holds their
- * tarballs; a plain `npm install <tarball> --offline` would need registry metadata it does not
- * hold). The sandbox's reference facilitator is then added as a user would add it
- * (`npm install @x402/evm`), copied from this clone. From there: the CLI lists every tool, the
- * sandbox serves, and the demo runs to its end.
+ * What `npm install agentpmt-mcp` gives a user: the `npm pack` tarball of this tree installed
+ * into an empty folder, offline. The package ships the esbuild bundle (bundle/) and has no
+ * dependencies, so nothing else is fetched. From there: the bin lists every tool of every
+ * platform, the sandbox serves (its x402 facilitator is bundled too), and the demo runs to its end.
  */
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let app: string;
-let cli: string;
+let bin: string;
+
+const sizeOf = (p: string): number => {
+  const st = lstatSync(p);
+  return st.isDirectory() ? readdirSync(p).reduce((n, f) => n + sizeOf(path.join(p, f)), 0) : st.size;
+};
 
 beforeAll(() => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-'));
-  // dist/ is already built by `npm test`: skip the prepare script (it would build again).
+  // bundle/ is already built by `npm test`: skip the prepare script (it would build again).
   const packed = spawnSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
   expect(packed.status, packed.stderr).toBe(0);
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   expect(tarball).toBeDefined();
   app = path.join(dir, 'app');
   mkdirSync(app);
-  for (const f of ['package.json', 'package-lock.json']) cpSync(path.join(ROOT, f), path.join(app, f));
-  const deps = spawnSync(npm, ['ci', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app, encoding: 'utf8' });
-  expect(deps.status, deps.stderr + deps.stdout).toBe(0);
-  const pkg = path.join(app, 'node_modules', 'agentpmt-mcp');
-  mkdirSync(pkg, { recursive: true });
-  const untar = spawnSync('tar', ['-xzf', path.join(dir, tarball!), '-C', pkg, '--strip-components=1'], { encoding: 'utf8' });
-  expect(untar.status, untar.stderr).toBe(0);
-  cli = path.join(pkg, 'dist', 'cli.js');
-}, 240_000);
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  const installed = spawnSync(npm, ['install', '--offline', '--no-audit', '--no-fund', path.join(dir, tarball!)], { cwd: app, encoding: 'utf8' });
+  expect(installed.status, installed.stderr + installed.stdout).toBe(0);
+  bin = path.join(app, 'node_modules', '.bin', process.platform === 'win32' ? 'agentpmt-mcp.cmd' : 'agentpmt-mcp');
+}, 120_000);
 
 describe('the npm tarball, installed into an empty folder', () => {
-  it('ships dist, the manifest and the README, and no sources or tests', () => {
+  it('ships the bundle, the manifest and the README; no sources, tests or dependencies', () => {
     const pkg = path.join(app, 'node_modules', 'agentpmt-mcp');
-    expect(existsSync(cli)).toBe(true);
+    expect(existsSync(path.join(pkg, 'bundle', 'cli.js'))).toBe(true);
     expect(existsSync(path.join(pkg, 'manifest.json'))).toBe(true);
-    expect(existsSync(path.join(pkg, 'src'))).toBe(false);
-    expect(existsSync(path.join(pkg, 'test'))).toBe(false);
+    for (const absent of ['src', 'test', 'dist']) expect(existsSync(path.join(pkg, absent))).toBe(false);
+    const manifest = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    expect(manifest.dependencies ?? {}).toEqual({});
+    // Everything npm put in node_modules is our package (issue 18: ≤ 60 MB; it was 141 MB with node_modules).
+    expect(readdirSync(path.join(app, 'node_modules')).filter((f) => f !== '.bin' && !f.startsWith('.'))).toEqual(['agentpmt-mcp']);
+    expect(sizeOf(path.join(app, 'node_modules'))).toBeLessThan(10 * 1024 * 1024);
   });
 
-  it('lists every AgentPMT tool over stdio', async () => {
+  it('lists every tool of every platform over stdio, through the installed bin', async () => {
     const client = new Client({ name: 'tarball', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env: { PATH: process.env.PATH ?? '', AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-home-')), AGENTPMT_TOOLSETS: 'all', AGENTPMT_LOG_LEVEL: 'warn' }, cwd: app, stderr: 'pipe' }));
+    const env = { PATH: process.env.PATH ?? '', AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-home-')), AGENTPMT_TOOLSETS: 'all', AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTRUNTIME_TOKEN: 'art_tarball', ARROTECH_API_KEY: 'tarball', AGENTPMT_HOSTED_MCP: 'false', AGENTPMT_LOG_LEVEL: 'warn' };
+    await client.connect(new StdioClientTransport({ command: bin, env, cwd: app, stderr: 'pipe' }));
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
-      for (const d of catalog) expect(names).toContain(d.name);
+      for (const p of PLATFORMS) for (const d of p.catalog) expect(names).toContain(d.name);
     } finally {
       await client.close();
     }
   }, 60_000);
 
-  it('without @x402/evm the sandbox says what to install; with it, the sandbox serves and the demo runs', async () => {
-    const missing = spawnSync(process.execPath, [cli, 'sandbox', '--port', '0'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
-    expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toMatch(/npm install @x402\/evm/);
-
-    cpSync(path.join(ROOT, 'node_modules', '@x402'), path.join(app, 'node_modules', '@x402'), { recursive: true });
-    const sandbox = spawn(process.execPath, [cli, 'sandbox', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('the sandbox serves and the demo runs to its end, with nothing else installed', async () => {
+    const sandbox = spawn(bin, ['sandbox', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     sandbox.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 20_000;
@@ -74,7 +72,7 @@ describe('the npm tarball, installed into an empty folder', () => {
     sandbox.kill('SIGTERM');
     expect(out).toMatch(/AgentPMT sandbox listening on http:\/\/127\.0\.0\.1:\d+/);
 
-    const demo = spawnSync(process.execPath, [path.join(app, 'node_modules', 'agentpmt-mcp', 'dist', 'demo.js')], { cwd: app, encoding: 'utf8', timeout: 240_000 });
+    const demo = spawnSync(bin, ['demo'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/Done\./);
   }, 300_000);

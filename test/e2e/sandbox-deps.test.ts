@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers.js';
 
 /**
- * @x402/evm (the sandbox's reference facilitator) is a development dependency: an installed
- * package does not have it. Simulated here with a resolve hook that hides @x402/*.
+ * @x402/evm (the sandbox's reference facilitator) is bundled into the shipped package; dist/ run from a tree
+ * without development dependencies does not have it. Simulated with a resolve hook that hides @x402/*.
  */
 describe('the sandbox without @x402/evm installed', () => {
   it('refuses to start and says what to install', () => {

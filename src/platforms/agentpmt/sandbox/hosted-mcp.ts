@@ -5,6 +5,7 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { lazyJsonSchemaValidator } from '../../../core/json-schema-validator.js';
 
 /**
  * A stand-in for AgentPMT's hosted MCP endpoint (https://api.agentpmt.com/mcp): a real MCP
@@ -61,7 +62,7 @@ export async function startHostedMcp(opts: HostedMcpOptions): Promise<HostedMcp>
   };
 
   const newServer = () => {
-    const server = new McpServer({ name: 'agentpmt-hosted-sandbox', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    const server = new McpServer({ name: 'agentpmt-hosted-sandbox', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } }, jsonSchemaValidator: lazyJsonSchemaValidator });
     server.registerTool(
       'search_tools',
       { description: 'Search the AgentPMT marketplace for tools by what they do.', inputSchema: { query: z.string().describe('what the tool should do'), limit: z.number().int().min(1).max(50).optional() }, annotations: { readOnlyHint: true } },

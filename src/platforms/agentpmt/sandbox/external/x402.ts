@@ -30,13 +30,13 @@ import type { FaultDecision, NonceKey, PaymentRecord } from "./x402-state.js";
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The reference facilitator is a development dependency (it and its own zod are 18 MB that
- * a user's server never needs): loaded when the sandbox starts, with an error that says how
- * to get it when an installed package runs the sandbox.
+ * The reference facilitator (18 MB in node_modules, with its own zod) is loaded only when the
+ * sandbox starts. The shipped bundle carries it in a lazy chunk; running dist/ (tsc output)
+ * from a tree without development dependencies gets an error that says how to get it.
  */
 let facilitatorModule: Promise<{ ExactEvmScheme: typeof ExactEvmScheme }> | undefined;
 export const X402_FACILITATOR_MISSING =
-  "The AgentPMT sandbox verifies x402 payments with the reference facilitator, @x402/evm, which is not installed with agentpmt-mcp. " +
+  "The AgentPMT sandbox verifies x402 payments with the reference facilitator, @x402/evm, which is not installed here (the npm package bundles it; a build run from its sources needs the development dependencies). " +
   "Install it next to agentpmt-mcp (npm install @x402/evm@^2.27.0, or npm install -g @x402/evm@^2.27.0 for a global install) and run the sandbox again; a clone of the repository has it after npm ci.";
 export function loadX402Facilitator(): Promise<{ ExactEvmScheme: typeof ExactEvmScheme }> {
   facilitatorModule ??= import("@x402/evm/exact/facilitator").catch((err: unknown) => {
