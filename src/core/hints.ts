@@ -39,7 +39,7 @@ export function textOf(item: Json | undefined, ...keys: string[]): string | unde
 }
 
 /**
- * One line about a listing: "3 workflows: Daily digest (wf_1), Lead sync, …". The first
+ * One line about a listing: "4 workflows: Daily digest (wf_1), Lead sync, Inbox and 1 more". The first
  * `shown` items are named by `label`; `total` (when the platform says it) follows the count.
  */
 export function listLine(items: readonly Json[], noun: string, label: (item: Json) => string | undefined, opts: { total?: unknown; shown?: number } = {}): string {
@@ -47,7 +47,7 @@ export function listLine(items: readonly Json[], noun: string, label: (item: Jso
   const total = typeof opts.total === 'number' && opts.total > items.length ? ` of ${opts.total}` : '';
   if (items.length === 0) return `No ${noun}${total ? ` on this page${total}` : ''}.`;
   const names = items.slice(0, shown).map(label).filter((n): n is string => !!n);
-  const more = items.length > names.length ? ', …' : '';
+  const more = items.length > names.length ? ` and ${items.length - names.length} more` : '';
   return `${items.length}${total} ${noun}${names.length ? `: ${names.join(', ')}${more}` : ''}.`;
 }
 
