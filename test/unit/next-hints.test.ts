@@ -7,6 +7,8 @@ import { agentpmt } from '../../src/platforms/agentpmt/platform.js';
 import { agentruntime } from '../../src/platforms/agentruntime/platform.js';
 import { arrotech } from '../../src/platforms/arrotech/platform.js';
 import { ROOT } from '../helpers.js';
+import { walletTopUp } from '../../src/platforms/agentpmt/tools/low-credits.js';
+import type { SpendPolicy } from '../../src/platforms/agentpmt/payments/policy.js';
 
 /** Every .ts file of a platform's tools and code, without its sandbox (the sandbox names no MCP tools). */
 function sources(dir: string): string[] {
@@ -66,5 +68,26 @@ describe('declared summaries and next calls', () => {
     expect(itemsOf({ data: [{ id: 1 }] }, 'agents')).toEqual([{ id: 1 }]);
     expect(listLine([], 'agents', () => 'x')).toBe('No agents.');
     expect(listLine([{ n: 'a' }, { n: 'b' }, { n: 'c' }, { n: 'd' }], 'things', (t) => String(t.n))).toBe('4 things: a, b, c and 1 more.');
+  });
+});
+
+describe("the wallet's pool running low", () => {
+  const policy = (usd: bigint) => ({ maxPayment: { USD: usd, EUR: 0n } }) as SpendPolicy;
+
+  it('offers credits_purchase, stating the cap it must fit', () => {
+    const { note, next } = walletTopUp(120, policy(10_000_000n));
+    expect(note).toMatch(/^Low/);
+    expect(next).toEqual([{ tool: 'credits_purchase', arguments: { credits: 500 }, why: expect.stringContaining('per-payment cap of 10.00 USD (AGENTPMT_MAX_PAYMENT_USD)') }]);
+  });
+
+  it('offers nothing it knows will fail: under the default 1 USD cap it says why instead', () => {
+    const { note, next } = walletTopUp(120, policy(1_000_000n));
+    expect(next).toEqual([]);
+    expect(note).toMatch(/credits_purchase cannot succeed: .* cap of 1\.00 USD/);
+  });
+
+  it('says nothing about a healthy or unknown balance', () => {
+    expect(walletTopUp(5_000, policy(10_000_000n))).toEqual({ next: [] });
+    expect(walletTopUp(undefined, policy(10_000_000n))).toEqual({ next: [] });
   });
 });
