@@ -227,6 +227,24 @@ describe('journeys that start from a listing', () => {
   });
 });
 
+describe('schedules: due, claim, advance, each handed over by the last', () => {
+  it('work one due occurrence through its lease', async () => {
+    await journey({ AGENTPMT_TOOLSETS: 'default,schedules' }, 3, async ({ call, follow }) => {
+      const due = await call('schedules_due');
+      expect(due.data.summary).toMatch(/^\d+ occurrence\(s\) due: /);
+      const claimed = await follow(hint(due, 'schedules_claim'), { limit: 1 });
+      expect(claimed.data.summary).toMatch(/^Claimed 1 occurrence\(s\), first: .+ \(prompt: /);
+      const advance = hint(claimed, 'schedules_advance');
+      const item = (claimed.data.data as { items: { schedule_id: string; due_at: string; claim_token: string }[] }).items[0]!;
+      expect(advance?.arguments).toEqual({ schedule_id: item.schedule_id, due_at: item.due_at, claim_token: item.claim_token, outcome: 'success' });
+      expect(hint(claimed, 'schedules_release')?.arguments).toEqual({ schedule_id: item.schedule_id, due_at: item.due_at, claim_token: item.claim_token });
+      // (The work is done.)
+      const advanced = await follow(advance);
+      expect(advanced.data.summary).toMatch(/advanced/);
+    });
+  });
+});
+
 describe('AgentRuntime: from the workflows listing to a finished run, through a human task', () => {
   let ar: ArSandbox;
   beforeAll(async () => {
