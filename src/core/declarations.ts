@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { HttpMethod, HttpResponse } from './http-client.js';
+import type { NextCall } from './results.js';
 
 export type Args = Record<string, unknown>;
 
@@ -42,6 +43,13 @@ export interface EndpointSpecOf<Shape extends z.ZodRawShape, Ctx, Toolset extend
   run?(args: z.infer<z.ZodObject<Shape>>, ctx: Ctx): Promise<CallToolResult>;
   /** Shapes a successful response into the tool result; the default passes the platform's JSON through with a summary. */
   present?(res: HttpResponse, args: z.infer<z.ZodObject<Shape>>, ctx: Ctx): CallToolResult;
+  /**
+   * Without `present`: the calls that make sense after this answer (ids from it as arguments),
+   * so a declaration guides the model without a presenter of its own. Reads the platform's JSON.
+   */
+  next?(data: Record<string, unknown>, args: z.infer<z.ZodObject<Shape>>): NextCall[];
+  /** Without `present`: a one-line summary with real content (names, status, the new id); undefined keeps the generic one. */
+  summary?(data: Record<string, unknown>, args: z.infer<z.ZodObject<Shape>>): string | undefined;
 }
 
 /** A tool that is not one request: it combines declarations (as values, never by name) or reads local state. */

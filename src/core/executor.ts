@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { fail, ToolFailureError, type FailureContext, type ToolFailure } from './errors.js';
 import type { HttpMethod, HttpRequest, HttpResponse } from './http-client.js';
-import { errorResult, okResult } from './results.js';
+import { errorResult, okResult, type NextCall } from './results.js';
 import { log } from './log.js';
 
 export type Args = Record<string, unknown>;
@@ -30,6 +30,28 @@ export interface ToolSpec<Ctx> extends EndpointSpec {
   prepare?: (args: never, ctx: Ctx) => unknown;
   run?: (args: never, ctx: Ctx) => Promise<CallToolResult>;
   present?: (res: HttpResponse, args: never, ctx: Ctx) => CallToolResult;
+  next?: (data: Record<string, unknown>, args: never) => NextCall[];
+  summary?: (data: Record<string, unknown>, args: never) => string | undefined;
+}
+
+/** What a declaration says about its own answer, for the generic presenter. */
+export type DeclaredHints = Pick<ToolSpec<never>, 'next' | 'summary'>;
+
+/**
+ * The result of a tool without a presenter: the declaration's own summary and next calls
+ * when it has them, else the generic summary. A hint that trips over an unexpected answer
+ * shape costs the hint, never the platform's (successful) answer.
+ */
+export function declaredResult(decl: DeclaredHints, data: Record<string, unknown>, args: Args, fallback: string): CallToolResult {
+  let summary: string | undefined;
+  let next: NextCall[] = [];
+  try {
+    summary = decl.summary?.(data, args as never);
+    next = decl.next?.(data, args as never) ?? [];
+  } catch (err) {
+    log.warn('a declared hint failed on this answer; the generic summary is used', { error: err instanceof Error ? err.message : String(err) });
+  }
+  return okResult(data, summary ?? fallback, next);
 }
 
 /** A tool that is not one request: it runs its own code (other declarations, local state). */
@@ -86,7 +108,7 @@ function dropUndefined(obj: Args): Args {
 
 /** Turns one declaration plus validated arguments into one request, and its answer into one tool result. */
 export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends ToolSpec<Ctx>, C extends CompositeSpec<Ctx> = CompositeSpec<Ctx>>(seams: PlatformSeams<Ctx, D>) {
-  function defaultPresent(decl: D, res: HttpResponse, ctx: Ctx): CallToolResult {
+  function defaultPresent(decl: D, res: HttpResponse, args: Args, ctx: Ctx): CallToolResult {
     const structured: Record<string, unknown> =
       res.json !== null && typeof res.json === 'object' && !Array.isArray(res.json)
         ? { ...(res.json as Record<string, unknown>) }
@@ -94,7 +116,7 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
           ? { data: res.json }
           : { content_type: res.contentType, body: res.text };
     seams.enrich?.(structured, decl, ctx);
-    return okResult(structured, `${decl.title}: ${describeData(structured)}.`);
+    return declaredResult(decl, structured, args, `${decl.title}: ${describeData(structured)}.`);
   }
 
   /**
@@ -144,9 +166,9 @@ export function createExecutor<Ctx extends { signal?: AbortSignal }, D extends T
       if (decl.run) return decl.run(args as never, ctx);
       const res = await requestFor(decl, args, ctx);
       if (res.status >= 200 && res.status < 300 && res.kind === 'empty' && !decl.present) {
-        return okResult({ status: res.status }, `${decl.title}: HTTP ${res.status} (no body).`);
+        return declaredResult(decl, { status: res.status }, args, `${decl.title}: HTTP ${res.status} (no body).`);
       }
-      return decl.present ? decl.present(res, args as never, ctx) : defaultPresent(decl, res, ctx);
+      return decl.present ? decl.present(res, args as never, ctx) : defaultPresent(decl, res, args, ctx);
     });
   }
 

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/platforms/agentpmt/sandbox/index.js';
-import { call, connectHttp, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
+import { startAgentruntimeSandbox, type ArSandbox } from '../../src/platforms/agentruntime/sandbox/index.js';
+import { startArrotechSandbox, type ArrotechSandbox } from '../../src/platforms/arrotech/sandbox/index.js';
+import { call, connectHttp, knownSecrets, sandboxEnv, withSandbox, type Connected } from '../helpers.js';
+import { arEnv } from '../support/agentruntime.js';
+import { arrotechEnv } from '../support/arrotech.js';
 
 /**
  * A scripted "model": it knows only what tools/list, the instructions and the results
@@ -27,29 +31,46 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/** One journey: a connection, a call counter, and a way to follow a hint exactly as given. */
-async function journey(extraEnv: Record<string, string>, ideal: number, run: (j: { call: (tool: string, args?: Record<string, unknown>) => Promise<Result>; follow: (hint: Next | undefined, extra?: Record<string, unknown>) => Promise<Result>; conn: Connected }) => Promise<void>) {
-  const conn = await connectHttp(sandboxEnv(sandbox, { AGENTPMT_PRIVATE_KEY: vectors.private_key, AGENTPMT_TOOLSETS: 'default', ...extraEnv }));
+type Journey = { call: (tool: string, args?: Record<string, unknown>) => Promise<Result>; follow: (hint: Next | undefined, extra?: Record<string, unknown>) => Promise<Result>; conn: Connected };
+
+/**
+ * One journey against the server `env` describes: a connection, a call counter, and a way to
+ * follow a hint exactly as given. Every hint any result offered must name a tool this server
+ * serves (a hint to a missing tool is a dead end for the model).
+ */
+async function journeyOn(env: Record<string, string>, ideal: number, run: (j: Journey) => Promise<void>) {
+  const conn = await connectHttp(env);
   let calls = 0;
-  const j = {
+  const hinted = new Set<string>();
+  const counted = async (tool: string, args: Record<string, unknown>) => {
+    calls++;
+    const r = await call(conn.client, tool, args);
+    for (const n of nextOf(r)) hinted.add(n.tool);
+    return r;
+  };
+  const j: Journey = {
     conn,
-    call: (tool: string, args: Record<string, unknown> = {}) => {
-      calls++;
-      return call(conn.client, tool, args);
-    },
-    follow: (hint: Next | undefined, extra: Record<string, unknown> = {}) => {
+    call: (tool, args = {}) => counted(tool, args),
+    follow: (hint, extra = {}) => {
       expect(hint, 'the result offered no next call to follow').toBeDefined();
-      calls++;
-      return call(conn.client, hint!.tool, { ...hint!.arguments, ...extra });
+      return counted(hint!.tool, { ...hint!.arguments, ...extra });
     },
   };
   try {
     await run(j);
     expect(calls, 'calls taken').toBeLessThanOrEqual(ideal + 1);
+    const served = new Set((await conn.client.listTools()).tools.map((t) => t.name));
+    expect([...hinted].filter((t) => !served.has(t)), 'hinted tools this server does not serve').toEqual([]);
   } finally {
     await conn.close();
   }
 }
+
+/** A journey against the AgentPMT sandbox, default toolsets unless `extraEnv` says otherwise. */
+const journey = (extraEnv: Record<string, string>, ideal: number, run: (j: Journey) => Promise<void>) =>
+  journeyOn(sandboxEnv(sandbox, { AGENTPMT_PRIVATE_KEY: vectors.private_key, AGENTPMT_TOOLSETS: 'default', ...extraEnv }), ideal, run);
+
+const hint = (r: Result, tool: string) => nextOf(r).find((n) => n.tool === tool);
 
 describe('journeys a model makes, following only the hints', () => {
   it('the instructions lead with the simplest paths and name what is off', async () => {
@@ -162,6 +183,150 @@ describe('journeys a model makes, following only the hints', () => {
       expect(errorOf(unknownRun).next_step).toMatch(/run_id that workflow_run_trigger or workflow_run returned/);
       const real = await call('workflow_run_trigger', { workflow_id: sandbox.ids.workflow, prompt: 'hi' });
       expect(nextOf(real)[0]).toMatchObject({ tool: 'workflow_run_wait' });
+    });
+  });
+});
+
+describe('journeys that start from a listing', () => {
+  it('buy an account product, starting from the budget\'s listing', async () => {
+    await journey({}, 2, async ({ call, follow }) => {
+      const listed = await call('account_products_list', { page_size: 5 });
+      expect(listed.data.summary).toMatch(/^5 of \d+ tools in the budget: .+ \(\w+ \d+ credits\)/);
+      const buy = hint(listed, 'account_products_purchase');
+      const first = (listed.data.tools as { product_id: string; actions: { name: string; parameters: { required?: string[] } }[] }[])[0]!;
+      expect(buy?.arguments).toEqual({ product_id: first.product_id, action: first.actions[0]!.name });
+      // The model fills the action's required parameters from the schema the listing showed.
+      const parameters = Object.fromEntries((first.actions[0]!.parameters.required ?? []).map((k) => [k, 'from the journey']));
+      const bought = await follow(buy, { parameters });
+      expect(bought.isError, bought.text).toBeFalsy();
+      expect(bought.data.summary).toMatch(/ran, \d+ credits charged; account balance \d+ credits \(order \w+\)\.$/);
+    });
+  });
+
+  it('run a public workflow from the workflows listing, and work one through a session', async () => {
+    await journey({}, 5, async ({ call, follow }) => {
+      const listed = await call('workflows_list');
+      expect(listed.data.summary).toMatch(/^\d+ (of \d+ )?workflows: .+ \([0-9a-f]{24}\)/);
+      const run = hint(listed, 'workflow_run');
+      expect(run?.arguments?.workflow_id).toBe(sandbox.ids.workflow);
+      const done = await follow(run, { prompt: 'summarize today' });
+      expect(done.data.done, done.text).toBe(true);
+
+      const start = hint(listed, 'workflow_session_start');
+      const session = await follow(start);
+      expect(session.data.summary).toMatch(/^Session \S+ of .+ (started|resumed)/);
+      const fetch = hint(session, 'workflow_session_fetch');
+      expect(fetch?.arguments).toEqual({ workflow_id: start!.arguments!.workflow_id });
+      const fetched = await follow(fetch);
+      expect(fetched.isError, fetched.text).toBeFalsy();
+      const end = hint(fetched, 'workflow_session_end') ?? hint(session, 'workflow_session_end');
+      expect(hint(session, 'workflow_session_end')?.arguments?.workflow_session_id).toBeTruthy();
+      const ended = await follow(end);
+      expect(ended.isError, ended.text).toBeFalsy();
+    });
+  });
+});
+
+describe('schedules: due, claim, advance, each handed over by the last', () => {
+  it('work one due occurrence through its lease', async () => {
+    await journey({ AGENTPMT_TOOLSETS: 'default,schedules' }, 3, async ({ call, follow }) => {
+      const due = await call('schedules_due');
+      expect(due.data.summary).toMatch(/^\d+ occurrence\(s\) due: /);
+      const claimed = await follow(hint(due, 'schedules_claim'), { limit: 1 });
+      expect(claimed.data.summary).toMatch(/^Claimed 1 occurrence\(s\), first: .+ \(prompt: /);
+      const advance = hint(claimed, 'schedules_advance');
+      const item = (claimed.data.data as { items: { schedule_id: string; due_at: string; claim_token: string }[] }).items[0]!;
+      expect(advance?.arguments).toEqual({ schedule_id: item.schedule_id, due_at: item.due_at, claim_token: item.claim_token, outcome: 'success' });
+      expect(hint(claimed, 'schedules_release')?.arguments).toEqual({ schedule_id: item.schedule_id, due_at: item.due_at, claim_token: item.claim_token });
+      // (The work is done.)
+      const advanced = await follow(advance);
+      expect(advanced.data.summary).toMatch(/advanced/);
+    });
+  });
+});
+
+describe('AgentRuntime: from the workflows listing to a finished run, through a human task', () => {
+  let ar: ArSandbox;
+  beforeAll(async () => {
+    ar = await startAgentruntimeSandbox({ stepMs: 60 });
+  });
+  afterAll(async () => {
+    for (const s of ar?.issuedSecrets() ?? []) knownSecrets.add(s);
+    await ar?.close();
+  });
+
+  it('list, run the published workflow, approve its task, follow it, read its results', async () => {
+    await journeyOn(arEnv(ar), 5, async ({ call, follow }) => {
+      const listed = await call('agentruntime_workflows_list');
+      expect(listed.data.summary).toMatch(/^\d+ workflows: Order approval \(\S+, published\)/);
+      const run = hint(listed, 'agentruntime_workflows_run');
+      expect(run?.arguments).toEqual({ workflow_id: ar.ids.approvalWorkflow });
+      const waiting = await follow(run, { input: { customer_email: 'ada@example.com' } });
+      expect(waiting.data.waiting_for, waiting.text).toBe('human_task');
+      const [approve, reject, wait] = nextOf(waiting);
+      expect(approve).toMatchObject({ tool: 'agentruntime_tasks_complete', arguments: { approved: true } });
+      expect(approve?.why).toMatch(/only after the user agrees/);
+      expect(reject).toMatchObject({ tool: 'agentruntime_tasks_complete', arguments: { approved: false } });
+      expect(wait?.tool).toBe('agentruntime_workflows_run_wait');
+      // (The user approved in the conversation.)
+      const approved = await follow(approve);
+      expect(approved.data.summary).toMatch(/approved/);
+      const done = await follow(hint(approved, 'agentruntime_workflows_run_wait'));
+      expect(done.data.done, done.text).toBe(true);
+      const results = await follow(hint(done, 'agentruntime_runs_context'));
+      expect(results.isError, results.text).toBeFalsy();
+    });
+  });
+
+  it('a new draft: create, validate, publish and run it, each step handed over by the last', async () => {
+    await journeyOn(arEnv(ar), 4, async ({ call, follow }) => {
+      const created = await call('agentruntime_workflows_create', { name: 'Journey flow', graph: { steps: [{ id: 'a', type: 'action' }] } });
+      expect(created.data.summary).toMatch(/^Created draft workflow Journey flow \(\S+\)\.$/);
+      const validated = await follow(hint(created, 'agentruntime_workflows_validate'));
+      expect(validated.data.summary).toMatch(/valid/);
+      const published = await follow(hint(validated, 'agentruntime_workflows_publish_version'));
+      expect(published.data.summary).toMatch(/^Published version 1/);
+      const done = await follow(hint(published, 'agentruntime_workflows_run'));
+      expect(done.data.done, done.text).toBe(true);
+    });
+  });
+});
+
+describe('Arrotech Hub: from a template to a finished execution', () => {
+  let hub: ArrotechSandbox;
+  beforeAll(async () => {
+    hub = await startArrotechSandbox({ stepMs: 60, streamIntervalMs: 30 });
+  });
+  afterAll(async () => {
+    for (const t of hub?.issuedTokens ?? []) knownSecrets.add(t);
+    await hub?.close();
+  });
+
+  it('find a template, create a workflow from it, run it, read its steps', async () => {
+    await journeyOn(arrotechEnv(hub), 4, async ({ call, follow }) => {
+      const templates = await call('arrotech_templates_list', { search: 'digest' });
+      expect(templates.data.summary).toBe('1 templates: Daily Slack digest (slack-daily-digest).');
+      const created = await follow(hint(templates, 'arrotech_templates_use'));
+      expect(created.data.summary).toMatch(/^Created workflow \d+ from the template\.$/);
+      const run = hint(created, 'arrotech_workflows_run');
+      const done = await follow(run, { wait_seconds: 10 });
+      expect(done.data.done, done.text).toBe(true);
+      const steps = await follow(hint(done, 'arrotech_workflows_execution_steps'));
+      expect(steps.isError, steps.text).toBeFalsy();
+    });
+  });
+
+  it('a listed workflow started without waiting hands over the wait and the cancel', async () => {
+    await journeyOn(arrotechEnv(hub), 3, async ({ call, follow }) => {
+      const listed = await call('arrotech_workflows_list');
+      expect(listed.data.summary).toMatch(/^\d+ workflows: .+ \(\d+, draft\)/);
+      const workflowId = hint(listed, 'arrotech_workflows_run')?.arguments?.workflow_id;
+      const started = await call('arrotech_workflows_execute', { workflow_id: workflowId });
+      expect(started.data.summary).toMatch(/^Execution \d+ started/);
+      const cancel = hint(started, 'arrotech_workflows_execution_cancel');
+      expect(hint(started, 'arrotech_workflows_run_wait')?.arguments).toEqual(cancel?.arguments);
+      const cancelled = await follow(cancel);
+      expect(cancelled.isError, cancelled.text).toBeFalsy();
     });
   });
 });

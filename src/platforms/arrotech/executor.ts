@@ -1,9 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createExecutor, pathParamsOf, type Args } from '../../core/executor.js';
+import { createExecutor, declaredResult, describeData, pathParamsOf, type Args } from '../../core/executor.js';
 import { ToolFailureError } from '../../core/errors.js';
 import type { HttpRequest, HttpResponse } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
-import { errorResult, okResult } from '../../core/results.js';
+import { errorResult } from '../../core/results.js';
 import { credentialStep } from './auth.js';
 import type { ArrotechContext } from './context.js';
 import { normalizeArrotechError, rateLimitFailure, reportedFailure } from './errors.js';
@@ -75,7 +75,7 @@ function pathArgs(decl: AnyDeclaration, args: Args): Args {
 }
 
 /** The default answer: the platform's JSON (credential previews redacted where declared); `success: false` is a failure. */
-export function presentJson(decl: AnyDeclaration, res: HttpResponse): CallToolResult {
+export function presentJson(decl: AnyDeclaration, res: HttpResponse, args: Args): CallToolResult {
   let body: unknown = res.json;
   if (decl.redact) body = redactCredentials(body);
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && (body as { success?: unknown }).success === false) {
@@ -84,7 +84,7 @@ export function presentJson(decl: AnyDeclaration, res: HttpResponse): CallToolRe
   }
   const structured: Record<string, unknown> =
     body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : res.kind === 'json' ? { data: body } : res.kind === 'empty' ? { status: res.status } : { content_type: res.contentType, body: res.text };
-  return okResult(structured, `${decl.title}: HTTP ${res.status}.`);
+  return declaredResult(decl, structured, args, `${decl.title}: ${describeData(structured)}.`);
 }
 
 /** One request for `decl` with validated arguments: the only way out to Arrotech Hub (composites use it too). */
@@ -94,6 +94,6 @@ export function requestFor(decl: AnyDeclaration, args: Args, ctx: ArrotechContex
 
 export function execute(tool: AnyTool, args: Args, ctx: ArrotechContext): Promise<CallToolResult> {
   if ('kind' in tool) return core.execute(tool, args, ctx);
-  const decl: AnyDeclaration = tool.present || tool.run ? tool : { ...tool, present: (res) => presentJson(tool, res) };
+  const decl: AnyDeclaration = tool.present || tool.run ? tool : { ...tool, present: (res, args) => presentJson(tool, res, args) };
   return core.execute(decl, pathArgs(tool, args), ctx);
 }

@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { NEEDS_ACCOUNT_TOKEN } from './fields.js';
 import { creditsResult } from './fields.js';
 import { defineEndpoint } from './types.js';
+import { ACCOUNT_TOP_UP, LOW_CREDITS } from './low-credits.js';
+import { idOf, itemsOf, listLine, payloadOf, textOf, type Json } from '../../../core/hints.js';
+
+/** "Name (echo 5 credits)": what a product costs, by its first action. */
+const priced = (p: Json) => {
+  const a = (Array.isArray(p.actions) ? p.actions[0] : undefined) as Json | undefined;
+  const price = a && typeof a.price_credits === 'number' ? ` (${textOf(a, 'name', 'slug')} ${a.price_credits} credits)` : '';
+  return `${textOf(p, 'display_name', 'name', 'product_id') ?? '?'}${price}`;
+};
+
 
 
 export const accountProductsList = defineEndpoint({
@@ -19,6 +29,17 @@ export const accountProductsList = defineEndpoint({
     },
     query: ['page', 'page_size'],
     instanceId: true,
+    summary: (data) => listLine(itemsOf(data, 'tools', 'products'), 'tools in the budget', priced, { total: (data.pagination as Json | undefined)?.total_count }),
+    next: (data) => {
+      const first = itemsOf(data, 'tools', 'products')[0];
+      const action = first && Array.isArray(first.actions) ? idOf(first.actions[0] as Json, 'name', 'slug') : undefined;
+      const product = idOf(first, 'product_id');
+      const pages = data.pagination as Json | undefined;
+      return [
+        ...(product !== undefined ? [{ tool: 'account_products_purchase', arguments: { product_id: product, ...(action !== undefined ? { action } : {}) }, why: "call it, paid from the account's credits (or pick another product_id and action; parameters as its schema declares)" }] : []),
+        ...(pages?.has_next === true && typeof pages.page === 'number' ? [{ tool: 'account_products_list', arguments: { page: pages.page + 1 }, why: 'the next page' }] : []),
+      ];
+    },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   });
 
@@ -34,7 +55,7 @@ export const accountEndpoints = [
     auth: 'account',
     input: {},
     instanceId: true,
-    present: (res) => creditsResult(res.json, "The account's credits"),
+    present: (res) => creditsResult(res.json, "The account's credits", (b) => ({ ...(b !== undefined && b < LOW_CREDITS ? { note: ACCOUNT_TOP_UP } : {}), next: [] })),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
   defineEndpoint({
@@ -51,6 +72,11 @@ export const accountEndpoints = [
     },
     query: ['limit'],
     instanceId: true,
+    summary: (data) => {
+      const tx = itemsOf(data, 'transactions');
+      const last = tx[0];
+      return `${itemsOf(data, 'grants').length} grant(s), ${tx.length} transaction(s)${last ? `; newest: ${textOf(last, 'transaction_type') ?? '?'} ${textOf(last, 'amount_credits') ?? '?'} credits${textOf(last, 'date_created', 'created_at') ? ` on ${textOf(last, 'date_created', 'created_at')!.slice(0, 10)}` : ''}` : ''}.`;
+    },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
   defineEndpoint({
@@ -87,6 +113,12 @@ export const accountEndpoints = [
     },
     body: (rest) => ({ product_id: rest.product_id, parameters: { ...((rest.parameters as Record<string, unknown> | undefined) ?? {}), action: rest.action } }),
     instanceId: true,
+    summary: (data, args) => {
+      const p = payloadOf(data);
+      const charged = textOf(p, 'credits_charged');
+      const after = textOf(p, 'balance_after');
+      return `${textOf(p, 'product_name') ?? args.product_id}/${args.action} ran${charged ? `, ${charged} credits charged` : ''}${after ? `; account balance ${after} credits` : ''}${textOf(data, 'order_id') ? ` (order ${textOf(data, 'order_id')})` : ''}.`;
+    },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),
 ];

@@ -1,13 +1,19 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { HttpResponse } from '../../../core/http-client.js';
 import type { RuntimeContext } from '../context.js';
-import { okResult } from '../../../core/results.js';
+import { okResult, type NextCall } from '../../../core/results.js';
 import { pathSegment } from './fields.js';
 import { defineEndpoint } from './types.js';
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /** What a site owner pastes: the iframe snippet for the URL, plus whether the target exists. */
+/** Where to find a valid id when the one given does not exist. */
+const FIND_ID: Record<string, NextCall> = {
+  workflow: { tool: 'workflows_list', why: 'find the workflow id to embed' },
+  product: { tool: 'marketplace_search', why: 'find the product to embed (its product_id is in marketplace_describe)' },
+};
+
 function iframeResult(kind: string, id: string, urlPath: string, res: HttpResponse, ctx: RuntimeContext): CallToolResult {
   const url = `${ctx.config.webUrl}${urlPath}`;
   const exists = res.status === 200;
@@ -17,6 +23,7 @@ function iframeResult(kind: string, id: string, urlPath: string, res: HttpRespon
     exists
       ? `Paste this into the page where the ${kind} chat should appear:\n${snippet}`
       : `No ${kind} with id "${id}" was found (HTTP ${res.status}); the snippet would show a not-found page. Check the id in the AgentPMT dashboard.`,
+    !exists && FIND_ID[kind] ? [FIND_ID[kind]] : [],
   );
 }
 

@@ -10,6 +10,19 @@ import { sendWithX402 } from '../payments/payer.js';
 import { paidCallResult } from './paid-result.js';
 import { checkInvocation } from './marketplace.js';
 import { withFailureWarnings, withWarnings } from './warnings.js';
+import { walletTopUp } from './low-credits.js';
+import { idOf, itemsOf, listLine, named, payloadOf, textOf, type Json } from '../../../core/hints.js';
+
+/** A workflow session's follow-ups: read its instructions, or close it. */
+const sessionNext = (s: Json | undefined) => {
+  const workflow = idOf(s, 'workflow_id');
+  const session = idOf(s, 'workflow_session_id');
+  if (workflow === undefined) return [];
+  return [
+    { tool: 'workflow_session_fetch', arguments: { workflow_id: workflow }, why: "the workflow's instructions and state for this session" },
+    { tool: 'workflow_session_end', arguments: { workflow_id: workflow, ...(session !== undefined ? { workflow_session_id: session } : {}) }, why: 'close the session when the work is done' },
+  ];
+};
 
 /** Marks a tool signed with the agent wallet; the server instructions say what that means, once. */
 const SIGNED = 'Wallet tool.';
@@ -112,6 +125,12 @@ export const marketplaceList = defineEndpoint({
       page_size: z.number().int().min(1).max(1000).optional().describe('Products per page (default 100, max 1000).'),
     },
     query: ['query', 'categories', 'page', 'page_size'],
+    // Two listing shapes are known (tools/slug and items/product_slug): the readers take either.
+    summary: (data) => listLine(itemsOf(data, 'tools', 'items'), 'products', (p) => textOf(p, 'slug', 'product_slug', 'name'), { total: (data.pagination as Json | undefined)?.total_count ?? (data.meta as Json | undefined)?.total }),
+    next: (data) => {
+      const slug = idOf(itemsOf(data, 'tools', 'items')[0], 'slug', 'product_slug');
+      return slug === undefined ? [] : [{ tool: 'marketplace_describe', arguments: { product: slug }, why: 'parameters and prices of the first product (or of another slug), before marketplace_invoke' }];
+    },
     annotations: readOnly,
   });
 
@@ -126,7 +145,7 @@ export const creditsBalance = defineEndpoint({
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'balance', product: null, payload: null },
     input: {},
-    present: (res) => creditsResult(res.json, "The agent wallet's credits"),
+    present: (res, _args, ctx) => creditsResult(res.json, "The agent wallet's credits", (b) => walletTopUp(b, ctx.payments.policy)),
     annotations: readOnly,
   });
 
@@ -191,6 +210,11 @@ export const externalEndpoints = [
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_status', product: 'job_id', payload: [] },
     input: { job_id: pathSegment('The job id from jobs_list.') },
+    summary: (data, args) => `Job ${args.job_id}: ${textOf(payloadOf(data), 'status') ?? 'status not stated'}.`,
+    next: (data, args) => {
+      const p = payloadOf(data);
+      return p.status === 'reserved' ? [{ tool: 'jobs_complete', arguments: { job_id: args.job_id, ...(idOf(p, 'reservation_id') !== undefined ? { reservation_id: idOf(p, 'reservation_id') } : {}) }, why: 'after doing the work: add proof_text' }] : [];
+    },
     annotations: readOnly,
   }),
   defineEndpoint({
@@ -209,6 +233,8 @@ export const externalEndpoints = [
       reservation_id: z.string().min(1).max(200).optional().describe('The reservation id returned by jobs_reserve.'),
       social_posts: z.array(socialPost).max(20).optional().describe('For social_share jobs: one entry per post made.'),
     },
+    summary: (data, args) => `Proof for job ${args.job_id} submitted${textOf(payloadOf(data), 'status') ? `; status ${textOf(payloadOf(data), 'status')}` : ''}.`,
+    next: (_data, args) => [{ tool: 'jobs_status', arguments: { job_id: args.job_id }, why: 'follow the review until the reward is paid' }],
     annotations: write,
   }),
   marketplaceList,
@@ -232,6 +258,15 @@ export const externalEndpoints = [
       skip: z.number().int().min(0).optional().describe('Workflows to skip, for paging.'),
     },
     query: ['query', 'categories', 'industry_tags', 'publisher', 'since', 'limit', 'skip'],
+    summary: (data) => listLine(itemsOf(data, 'workflows'), 'workflows', (w) => named(w, ['name'], ['workflow_id']), { total: payloadOf(data).total }),
+    next: (data) => {
+      const id = idOf(itemsOf(data, 'workflows')[0], 'workflow_id');
+      if (id === undefined) return [];
+      return [
+        { tool: 'workflow_session_start', arguments: { workflow_id: id }, why: 'open a session of the first workflow (or another workflow_id) and follow its instructions yourself' },
+        { tool: 'workflow_run', arguments: { workflow_id: id }, why: "or let the platform run it for the account (add a prompt; may spend the account's credits)" },
+      ];
+    },
     annotations: readOnly,
   }),
   defineEndpoint({
@@ -248,6 +283,11 @@ export const externalEndpoints = [
       workflow_id: pathSegment('The workflow id from workflows_list.'),
       instance_id: z.string().min(1).max(200).optional().describe('Optional id of this agent instance, to keep sessions apart.'),
     },
+    summary: (data, args) => {
+      const s = payloadOf(data);
+      return `Session ${textOf(s, 'workflow_session_id') ?? '?'} of ${textOf(s, 'workflow_name') ?? args.workflow_id} ${s.resumed === true ? 'resumed (it was already open)' : 'started'}.`;
+    },
+    next: (data) => sessionNext(payloadOf(data)),
     annotations: write,
   }),
   defineEndpoint({
@@ -261,6 +301,8 @@ export const externalEndpoints = [
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'workflow_fetch', product: 'workflow_id', payload: null },
     input: { workflow_id: pathSegment('The workflow id of the session.') },
+    summary: (data, args) => `Workflow ${textOf(payloadOf(data), 'name') ?? args.workflow_id}: its instructions are in the data; follow them.`,
+    next: (data, args) => sessionNext({ workflow_id: args.workflow_id, ...payloadOf(data) }).slice(1),
     annotations: readOnly,
   }),
   defineEndpoint({
@@ -290,6 +332,8 @@ export const externalEndpoints = [
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'workflow_active', product: null, payload: ['instance_id'] },
     input: { instance_id: z.string().min(1).max(200).optional().describe('Only sessions of this agent instance.') },
+    summary: (data) => listLine(itemsOf(data, 'sessions'), 'open session(s)', (s) => named(s, ['workflow_name'], ['workflow_session_id'])),
+    next: (data) => sessionNext(itemsOf(data, 'sessions')[0]).slice(0, 1),
     annotations: readOnly,
   }),
 ];

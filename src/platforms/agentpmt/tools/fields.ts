@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { okResult } from '../../../core/results.js';
+import { okResult, type NextCall } from '../../../core/results.js';
 import { z } from 'zod';
 import { pathSegmentArg } from '../../../core/shared/path-segment.js';
 
@@ -17,9 +17,10 @@ export const NEEDS_ACCOUNT_TOKEN = 'Account tool.';
 
 /**
  * A credit balance in words: "5,000 credits (50.00 USD), next expiry 2027-11-27". The
- * balance sits at the top or under `data`, as the two APIs answer it.
+ * balance sits at the top or under `data`, as the two APIs answer it. `low` says what to
+ * do when the balance runs low (each pool is topped up its own way).
  */
-export function creditsResult(json: unknown, pool: string): CallToolResult {
+export function creditsResult(json: unknown, pool: string, low: (balance: number | undefined) => { note?: string; next: NextCall[] } = () => ({ next: [] })): CallToolResult {
   const top = (json ?? {}) as Record<string, unknown>;
   const data = (typeof top.data === 'object' && top.data !== null ? top.data : top) as Record<string, unknown>;
   const raw = data.balance ?? data.credits ?? data.credit_balance;
@@ -29,5 +30,6 @@ export function creditsResult(json: unknown, pool: string): CallToolResult {
     balance === undefined
       ? `${pool}: the platform's answer has no balance field (see the data).`
       : `${pool}: ${balance.toLocaleString('en-US')} credits (${(balance / 100).toFixed(2)} USD)${expiry ? `, next expiry ${expiry}` : ''}.`;
-  return okResult({ ...top, ...(balance !== undefined ? { credits: balance, usd: (balance / 100).toFixed(2) } : {}) }, summary);
+  const { note, next } = low(balance);
+  return okResult({ ...top, ...(balance !== undefined ? { credits: balance, usd: (balance / 100).toFixed(2) } : {}) }, note ? `${summary} ${note}` : summary, next);
 }

@@ -62,6 +62,7 @@ export const walletCreate = defineEndpoint({
           ...(envOverrides ? { warning: 'AGENTPMT_PRIVATE_KEY is set and will take precedence over this keystore after a restart.' } : {}),
         },
         `Wallet ${stored.address} created; its key is encrypted in ${stored.keystore}${stored.previous ? ` (the previous keystore was kept as ${stored.previous})` : ''}. The recovery phrase was not stored or shown. Next: fund it with credits, then check credits_balance.`,
+        [{ tool: 'wallet_status', why: "the new wallet's credits, spend policy and what credits_purchase may cost under it" }],
       );
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

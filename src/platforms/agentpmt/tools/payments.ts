@@ -9,6 +9,7 @@ import { PAYMENT_STATUSES, UNRESOLVED } from '../payments/ledger.js';
 import { paymentSummary, readLedger, sendWithX402 } from '../payments/payer.js';
 import { paidCallResult } from './paid-result.js';
 import { creditsBalance } from './external.js';
+import { purchaseBlockedBy, walletTopUp } from './low-credits.js';
 import { defineEndpoint, type AnyDeclaration, defineTool } from './types.js';
 
 const CREDIT_STEP = 500;
@@ -51,11 +52,9 @@ export const walletStatus = defineTool({
       }
       const today = (c: 'USD' | 'EUR') => ({ spent_or_pending: formatAmount(spent[c]), budget: formatAmount(policy.dailyBudget[c]), remaining: formatAmount(policy.dailyBudget[c] > spent[c] ? policy.dailyBudget[c] - spent[c] : 0n) });
       const unresolved = ledger.entries.filter((e) => UNRESOLVED.has(e.status)).map(paymentSummary);
-      // The smallest credit purchase is 500 credits = 5 USD: a lower cap makes credits_purchase impossible, so say so here.
-      const smallestPurchase = 5_000_000n;
-      const purchaseBlocked = policy.maxPayment.USD < smallestPurchase && policy.maxPayment.EUR === 0n
-        ? `credits_purchase cannot succeed: its smallest purchase (500 credits = 5.00 USD) is over the per-payment cap of ${formatAmount(policy.maxPayment.USD)} USD (AGENTPMT_MAX_PAYMENT_USD). The user can raise the cap to 5 or more.`
-        : undefined;
+      // A cap under the smallest purchase makes credits_purchase impossible: said here whatever the balance.
+      const purchaseBlocked = purchaseBlockedBy(policy);
+      const topUp = walletTopUp(typeof credits === 'number' ? credits : undefined, policy);
       return okResult(
         {
           address,
@@ -67,7 +66,8 @@ export const walletStatus = defineTool({
           ...(purchaseBlocked ? { credits_purchase: purchaseBlocked } : {}),
           ...(ledger.problem ? { ledger_problem: `Payments are stopped: ${ledger.problem.location} ${ledger.problem.what}. ${ledger.problem.next_step}` } : {}),
         },
-        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}${purchaseBlocked ? ` ${purchaseBlocked}` : ''}`,
+        `${address ? `Wallet ${address}` : 'No usable wallet'}; credits: ${typeof credits === 'number' ? credits : 'unknown'}; today ${formatAmount(spent.USD)} of ${formatAmount(policy.dailyBudget.USD)} USD spent or pending${unresolved.length ? `; ${unresolved.length} payment(s) awaiting an outcome` : ''}.${ledger.problem ? ` x402 payments are stopped: the ledger ${ledger.problem.what}.` : ''}${purchaseBlocked ? ` ${purchaseBlocked}` : topUp.note ? ` Credits ${topUp.note.charAt(0).toLowerCase()}${topUp.note.slice(1)}` : ''}`,
+        topUp.next,
       );
     },
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -139,7 +139,7 @@ export const paymentEndpoints = [
       );
       return paidCallResult(outcome, (json, p) =>
         p
-          ? okResult({ ...json, request_id: requestId, payment: p }, `Bought ${args.credits} credits for ${String(p.amount)} ${String(p.currency)}${p.transaction ? ` (tx ${String(p.transaction)})` : ''}. Check credits_balance.`)
+          ? okResult({ ...json, request_id: requestId, payment: p }, `Bought ${args.credits} credits for ${String(p.amount)} ${String(p.currency)}${p.transaction ? ` (tx ${String(p.transaction)})` : ''}. Check credits_balance.`, [{ tool: 'credits_balance', why: "the wallet's pool after the purchase" }])
           : okResult({ ...json, request_id: requestId }, 'The purchase was answered without asking for payment.'),
         { tool: 'credits_purchase', args: { credits: args.credits, request_id: requestId, ...(args.chain_id ? { chain_id: args.chain_id } : {}), ...(args.token ? { token: args.token } : {}) } },
       );

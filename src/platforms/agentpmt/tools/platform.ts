@@ -11,6 +11,7 @@ export const platformEndpoints = [
     path: '/health',
     auth: 'none',
     input: {},
+    summary: (data) => `AgentPMT API: ${typeof data.status === 'string' ? data.status : 'answered (no status field)'}.`,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
   defineEndpoint({

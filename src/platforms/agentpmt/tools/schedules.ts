@@ -6,6 +6,7 @@ import type { HttpResponse } from '../../../core/http-client.js';
 import { okResult } from '../../../core/results.js';
 import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
+import { idOf, itemsOf, listLine, named, textOf } from '../../../core/hints.js';
 
 /** The claim protocol, said once: in the server instructions whenever these tools are served. */
 export const SCHEDULES_PROTOCOL =
@@ -16,11 +17,20 @@ const claimToken = z.string().min(1).max(500).describe('The claim_token schedule
 const note = z.string().max(2000).optional().describe('Optional note stored with the occurrence.');
 
 function presentClaim(res: HttpResponse, requestId: string | undefined) {
-  const json = (res.json ?? {}) as { data?: { items?: unknown[] } };
-  const n = json.data?.items?.length ?? 0;
+  const json = (res.json ?? {}) as Record<string, unknown>;
+  const items = itemsOf(json, 'items');
+  const first = items[0];
+  // The three fields that identify the lease, exactly as claimed: the model adds only the outcome.
+  const lease = first ? { schedule_id: idOf(first, 'schedule_id'), due_at: idOf(first, 'due_at'), claim_token: idOf(first, 'claim_token') } : undefined;
   return okResult(
-    { ...(json as Record<string, unknown>), request_id: requestId },
-    n === 0 ? 'Nothing due to claim.' : `Claimed ${n} occurrence(s). Do the work, then schedules_advance each with its schedule_id, due_at and claim_token.`,
+    { ...json, request_id: requestId },
+    items.length === 0 ? 'Nothing due to claim.' : `Claimed ${items.length} occurrence(s)${first ? `, first: ${named(first, ['name', 'workflow_name'], ['schedule_id']) ?? '?'} (prompt: ${textOf(first, 'prompt') ?? 'none'})` : ''}. Do the work, then schedules_advance each with its schedule_id, due_at and claim_token.`,
+    lease
+      ? [
+          { tool: 'schedules_advance', arguments: { ...lease, outcome: 'success' }, why: 'after doing the work of the first occurrence (outcome failed or skipped if it did not go well)' },
+          { tool: 'schedules_release', arguments: lease, why: 'give it back instead, if you cannot do it' },
+        ]
+      : [],
   );
 }
 
@@ -87,6 +97,8 @@ export const scheduleEndpoints = [
       limit: z.number().int().min(1).optional().describe('Maximum occurrences to return (the platform caps it).'),
     },
     query: ['limit'],
+    summary: (data) => listLine(itemsOf(data, 'items'), 'occurrence(s) due', (o) => named(o, ['name', 'workflow_name'], ['schedule_id'], textOf(o, 'due_at'))),
+    next: (data) => (itemsOf(data, 'items').length ? [{ tool: 'schedules_claim', why: 'lease the due occurrences before working on them (exactly once across workers)' }] : []),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
   claimDeclaration,

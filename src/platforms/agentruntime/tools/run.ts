@@ -9,8 +9,7 @@ import { runId, workflowId } from './fields.js';
 import { runsList, runsSummary, tasksComplete, tasksPendingRun } from './runs.js';
 import { defineTool, READ, WRITE } from './types.js';
 import { runControls, workflowsCommand } from './workflows.js';
-
-const TERMINAL = new Set(['completed', 'succeeded', 'failed', 'stopped', 'cancelled']);
+import { runFollowUps, taskFollowUps, TERMINAL } from './follow-ups.js';
 // The docs name no run status vocabulary: read the sandbox's words and the likely others.
 const isWaiting = (s: Summary) => /wait|human|approval|input_required|pending_task/i.test(s.status) || s.orchestration_phase === 'awaiting_human';
 const isTerminal = (s: Summary) => TERMINAL.has(s.status) || (s.run_complete === true && !isWaiting(s));
@@ -49,7 +48,7 @@ function taskStop(workflow: string, run: Summary, tasks: Task[], extra: Record<s
   const lead = first
     ? `Run ${run.run_id} is waiting for a human: "${first.asks}" (task ${first.task_id}). Ask the user, then call agentruntime_tasks_complete with ${JSON.stringify(first.approve.arguments)} to approve (or approved: false to reject); then call agentruntime_workflows_run_wait with workflow_id "${workflow}" and run_id "${run.run_id}" to follow it to the end.`
     : `Run ${run.run_id} is waiting, but lists no pending task yet; call agentruntime_workflows_run_wait to keep following it.`;
-  return okResult({ ...extra, done: false, waiting_for: 'human_task', run, pending_tasks: calls }, lead);
+  return okResult({ ...extra, done: false, waiting_for: 'human_task', run, pending_tasks: calls }, lead, tasks[0] ? taskFollowUps(tasks[0], workflow, run.run_id) : runFollowUps(workflow, run.run_id, 'running').slice(0, 1));
 }
 
 function finalResult(workflow: string, run: Summary, extra: Record<string, unknown>): CallToolResult {
@@ -61,7 +60,7 @@ function finalResult(workflow: string, run: Summary, extra: Record<string, unkno
       details: { run },
     });
   }
-  return okResult({ ...extra, done: true, run }, `Run ${run.run_id} ${run.status}. Its step results: agentruntime_runs_context (workflow_id "${workflow}", run_id "${run.run_id}").`);
+  return okResult({ ...extra, done: true, run }, `Run ${run.run_id} ${run.status}. Its step results: agentruntime_runs_context (workflow_id "${workflow}", run_id "${run.run_id}").`, runFollowUps(workflow, run.run_id, 'completed'));
 }
 
 /**
@@ -157,13 +156,14 @@ async function follow(workflow: string, run: string, ctx: ArContext, waitSeconds
         if (tasks.length > 0 || Date.now() + delay > deadline) return taskStop(workflow, summary, tasks, extra);
       }
       if (summary.status === 'paused') {
-        return okResult({ ...extra, done: false, run: summary }, `Run ${run} is paused. Resume it with agentruntime_workflows_command (command "resume", run_id "${run}"), then agentruntime_workflows_run_wait.`);
+        return okResult({ ...extra, done: false, run: summary }, `Run ${run} is paused. Resume it with agentruntime_workflows_command (command "resume", run_id "${run}"), then agentruntime_workflows_run_wait.`, runFollowUps(workflow, run, 'paused'));
       }
       const elapsed = Math.round((Date.now() - started) / 100) / 10;
       if (Date.now() + delay > deadline) {
         return okResult(
           { ...extra, done: false, run: summary, waited_seconds: elapsed },
           `Run ${run} is still ${summary.status} after ${elapsed} s. Call agentruntime_workflows_run_wait with workflow_id "${workflow}" and run_id "${run}" to keep waiting, or agentruntime_workflows_command (command "stop") to stop it.`,
+          runFollowUps(workflow, run, 'running'),
         );
       }
       await sleep(delay, ctx.signal);

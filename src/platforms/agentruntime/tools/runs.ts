@@ -4,6 +4,10 @@ import { okResult } from '../../../core/results.js';
 import { requestFor } from '../executor.js';
 import { idArg, limit, runId, workflowId } from './fields.js';
 import { defineEndpoint, defineTool, READ, WRITE } from './types.js';
+import { runFollowUps, taskFollowUps } from './follow-ups.js';
+import { itemsOf, listLine, textOf } from '../../../core/hints.js';
+
+const runLabel = (r: Record<string, unknown>) => `${textOf(r, 'run_id', 'id') ?? '?'} ${textOf(r, 'status') ?? ''}`.trim();
 
 export const runsList = defineEndpoint({
   name: 'agentruntime_runs_list',
@@ -16,6 +20,12 @@ export const runsList = defineEndpoint({
   auth: 'project',
   query: ['limit'],
   input: { workflow_id: workflowId(), limit: limit() },
+  summary: (data) => listLine(itemsOf(data, 'runs'), 'runs, newest first', runLabel),
+  next: (data, args) => {
+    const newest = itemsOf(data, 'runs')[0];
+    const run = textOf(newest, 'run_id', 'id');
+    return run ? runFollowUps(args.workflow_id, run, textOf(newest, 'status')).slice(0, 1) : [];
+  },
   annotations: READ,
 });
 
@@ -30,6 +40,12 @@ export const runsListTenant = defineEndpoint({
   auth: 'tenant',
   query: ['status', 'limit'],
   input: { status: z.enum(['running', 'waiting', 'paused', 'completed', 'failed', 'stopped']).optional(), limit: limit() },
+  summary: (data) => listLine(itemsOf(data, 'runs'), 'runs in the tenant, newest first', runLabel),
+  next: (data) => {
+    const newest = itemsOf(data, 'runs')[0];
+    const [run, workflow] = [textOf(newest, 'run_id', 'id'), textOf(newest, 'workflow_id')];
+    return run && workflow ? runFollowUps(workflow, run, textOf(newest, 'status')).slice(0, 1) : [];
+  },
   annotations: READ,
 });
 
@@ -43,6 +59,11 @@ export const runsSummary = defineEndpoint({
   path: '/v1/workflows/{workflow_id}/runs/{run_id}/summary',
   auth: 'project',
   input: { workflow_id: workflowId(), run_id: runId() },
+  summary: (data, args) => {
+    const done = typeof data.steps_completed === 'number' ? `, ${data.steps_completed}${typeof data.steps_total === 'number' ? `/${data.steps_total}` : ''} steps done` : '';
+    return `Run ${args.run_id} is ${textOf(data, 'status') ?? 'in an unnamed state'}${textOf(data, 'current_step_id') ? ` at step ${textOf(data, 'current_step_id')}` : ''}${done}.`;
+  },
+  next: (data, args) => runFollowUps(args.workflow_id, args.run_id, data.orchestration_phase === 'awaiting_human' ? 'waiting' : textOf(data, 'status')),
   annotations: READ,
 });
 
@@ -112,8 +133,13 @@ export const tasksListPending = defineTool({
     }
     const res = args.workflow_id !== undefined ? await requestFor(tasksPendingRun, args, ctx) : await requestFor(tasksPendingTenant, {}, ctx);
     const body = res.json as Record<string, unknown>;
-    const tasks = Array.isArray(body.tasks) ? body.tasks : [];
-    return okResult(body, `${tasks.length} pending human task(s)${args.run_id ? ` for run ${args.run_id}` : ' in the tenant'}.${tasks.length ? ' Approve or reject each with agentruntime_tasks_complete.' : ''}`);
+    const tasks = itemsOf(body, 'tasks');
+    const first = tasks[0];
+    return okResult(
+      body,
+      `${tasks.length} pending human task(s)${args.run_id ? ` for run ${args.run_id}` : ' in the tenant'}${first ? `; first asks: "${textOf(first, 'description', 'title') ?? first.id}"` : ''}.${tasks.length ? ' Approve or reject each with agentruntime_tasks_complete.' : ''}`,
+      first ? taskFollowUps(first, args.workflow_id, args.run_id) : [],
+    );
   },
 });
 
@@ -133,6 +159,8 @@ export const tasksComplete = defineEndpoint({
     approved: z.boolean(),
     result: z.record(z.string(), z.unknown()).optional().describe('Merged into the step result (e.g. a reviewer note).'),
   },
+  summary: (_data, args) => `Task ${args.task_id} ${args.approved ? 'approved: the run goes on' : 'rejected'}.`,
+  next: (_data, args) => runFollowUps(args.workflow_id, args.run_id, 'running').slice(0, 1),
   annotations: WRITE,
 });
 

@@ -2,6 +2,20 @@ import { z } from 'zod';
 import { fail } from '../../../core/errors.js';
 import { idArg, workflowId } from './fields.js';
 import { defineEndpoint, DESTROY, READ, REPLACE, WRITE } from './types.js';
+import { runFollowUps } from './follow-ups.js';
+import { itemsOf, listLine, named, textOf, type Json } from '../../../core/hints.js';
+import type { NextCall } from '../../../core/results.js';
+
+/** A draft must be published before it runs; a published workflow runs. */
+function workflowNext(w: Json | undefined): NextCall[] {
+  const id = textOf(w, 'id', 'workflow_id');
+  if (!id) return [];
+  return w?.status === 'draft'
+    ? [{ tool: 'agentruntime_workflows_publish_version', arguments: { workflow_id: id }, why: 'runs execute published versions: publish the draft first' }]
+    : [{ tool: 'agentruntime_workflows_run', arguments: { workflow_id: id }, why: 'start a run and follow it to its end (add input if the workflow reads any)' }];
+}
+
+const stepsOf = (w: Json) => ((w.graph as Json | undefined)?.steps as unknown[] | undefined)?.length;
 
 const step = z
   .looseObject({
@@ -47,6 +61,14 @@ export const workflowsList = defineEndpoint({
   path: '/v1/workflows',
   auth: 'project',
   input: {},
+  summary: (data) => listLine(itemsOf(data, 'workflows'), 'workflows', (w) => named(w, ['name'], ['id'], textOf(w, 'status'))),
+  // The first published one runs as it is; a list of drafts leads to publishing.
+  next: (data) => {
+    const all = itemsOf(data, 'workflows');
+    const pick = all.find((w) => w.status === 'published') ?? all[0];
+    const id = textOf(pick, 'id');
+    return id ? [...workflowNext(pick), { tool: 'agentruntime_workflows_get', arguments: { workflow_id: id }, why: 'its graph and run_setup' }] : [];
+  },
   annotations: READ,
 });
 
@@ -60,6 +82,8 @@ export const workflowsGet = defineEndpoint({
   path: '/v1/workflows/{workflow_id}',
   auth: 'project',
   input: { workflow_id: workflowId() },
+  summary: (data) => `Workflow ${named(data, ['name'], ['id']) ?? '?'}: ${textOf(data, 'status') ?? 'no status'}${stepsOf(data) !== undefined ? `, ${stepsOf(data)} step(s)` : ''}.`,
+  next: (data) => workflowNext(data),
   annotations: READ,
 });
 
@@ -73,6 +97,11 @@ export const workflowsCreate = defineEndpoint({
   path: '/v1/workflows',
   auth: 'project',
   input: { name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), graph },
+  summary: (data) => `Created draft workflow ${named(data, ['name'], ['id']) ?? '?'}.`,
+  next: (data) => {
+    const id = textOf(data, 'id');
+    return id ? [{ tool: 'agentruntime_workflows_validate', arguments: { workflow_id: id }, why: 'check the graph before publishing' }, ...workflowNext({ ...data, status: 'draft' })] : [];
+  },
   annotations: WRITE,
 });
 
@@ -113,6 +142,8 @@ export const workflowsPublishVersion = defineEndpoint({
   path: '/v1/workflows/{workflow_id}/versions',
   auth: 'project',
   input: { workflow_id: workflowId(), changelog: z.string().max(2000).optional() },
+  summary: (data, args) => `Published version ${textOf(data, 'version') ?? '?'} of workflow ${args.workflow_id}; runs now execute it.`,
+  next: (_data, args) => workflowNext({ id: args.workflow_id, status: 'published' }),
   annotations: WRITE,
 });
 
@@ -139,6 +170,8 @@ export const workflowsValidate = defineEndpoint({
   path: '/v1/workflows/{workflow_id}/validate',
   auth: 'project',
   input: { workflow_id: workflowId() },
+  summary: (data, args) => (data.valid === true ? `Workflow ${args.workflow_id}: the draft is valid.` : `Workflow ${args.workflow_id}: ${Array.isArray(data.issues) ? data.issues.length : 'some'} issue(s) in the draft; fix them with agentruntime_workflows_patch.`),
+  next: (data, args) => (data.valid === true ? workflowNext({ id: args.workflow_id, status: 'draft' }) : []),
   annotations: READ,
 });
 
@@ -173,6 +206,13 @@ export const workflowsCommand = defineEndpoint({
     command,
     params: command === 'start' ? startParams(rest as Parameters<typeof startParams>[0]) : { run_id, ...(mode !== undefined ? { mode } : {}) },
   }),
+  summary: (data, args) => `${args.command === 'start' ? 'Started run' : `${args.command}: run`} ${textOf(data, 'run_id') ?? args.run_id ?? '?'}${textOf(data, 'status') ? `, now ${textOf(data, 'status')}` : ''}.`,
+  next: (data, args) => {
+    const run = textOf(data, 'run_id') ?? args.run_id;
+    // The answer's status may still be the one before the command: judge by the command.
+    const status = args.command === 'pause' ? 'paused' : args.command === 'stop' ? 'stopped' : 'running';
+    return run ? runFollowUps(args.workflow_id, run, status) : [];
+  },
   annotations: WRITE,
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bodyId, DESTROY, idArg, jsonObject, READ, UPDATE, WRITE } from './fields.js';
 import { defineEndpoint } from './types.js';
+import { idOf, itemsOf, listLine, named, textOf } from '../../../core/hints.js';
 
 const agentId = z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an agent id (UUID) as returned by arrotech_agents_create or _list').describe('Agent id (UUID) from arrotech_agents_list or _create.');
 
@@ -15,6 +16,11 @@ export const agentsEndpoints = [
     method: 'POST', origin: 'api', path: '/agents/create', auth: 'bearer',
     input: { workflow_id: idArg('The workflow to automate (arrotech_workflows_list).'), agent_config: jsonObject('Optional overrides: prompt instructions, execution parameters.').optional() },
     body: (rest) => ({ workflow_id: bodyId(rest.workflow_id), agent_config: rest.agent_config ?? null }),
+    summary: (data) => `Agent ${textOf(data, 'agent_id') ?? '?'} deployed for workflow ${textOf(data, 'workflow_id') ?? '?'}.`,
+    next: (data) => {
+      const agent_id = idOf(data, 'agent_id');
+      return agent_id === undefined ? [] : [{ tool: 'arrotech_agents_execute', arguments: { agent_id }, why: 'run it once now' }, { tool: 'arrotech_agents_schedule', arguments: { agent_id }, why: 'run it on a schedule (add schedule_config)' }];
+    },
     annotations: WRITE,
   }),
   defineEndpoint({
@@ -33,6 +39,11 @@ export const agentsEndpoints = [
     toolset: 'arrotech_agents',
     method: 'GET', origin: 'api', path: '/agents/', auth: 'bearer',
     input: {},
+    summary: (data) => listLine(itemsOf(data, 'agents'), 'agents', (a) => named(a, ['workflow_name'], ['agent_id'], textOf(a, 'status'))),
+    next: (data) => {
+      const agent_id = idOf(itemsOf(data, 'agents')[0], 'agent_id');
+      return agent_id === undefined ? [] : [{ tool: 'arrotech_agents_status', arguments: { agent_id }, why: 'health, schedule and run counts of the first agent' }];
+    },
     annotations: READ,
   }),
   defineEndpoint({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DESTROY, idArg, jsonObject, READ, UPDATE, WRITE } from './fields.js';
 import { defineEndpoint } from './types.js';
+import { idOf, itemsOf, listLine, named, textOf } from '../../../core/hints.js';
 
 const connectionId = idArg('Connection id from arrotech_connections_list.');
 const config = jsonObject('Platform-specific credentials and settings (API keys, workspace ids…); each platform has its own schema. Stored encrypted, never shown back.');
@@ -13,6 +14,13 @@ export const connectionsEndpoints = [
     toolset: 'arrotech_connections',
     method: 'GET', origin: 'api', path: '/connections/', auth: 'bearer',
     input: {},
+    summary: (data) => listLine(itemsOf(data, 'connections'), 'connections', (c) => named(c, ['name', 'platform'], ['platform'], textOf(c, 'status'))),
+    next: (data) => {
+      // A broken one first: that is the one worth testing.
+      const all = itemsOf(data, 'connections');
+      const connection_id = idOf(all.find((c) => c.status !== 'active') ?? all[0], 'id');
+      return connection_id === undefined ? [] : [{ tool: 'arrotech_connections_test', arguments: { connection_id }, why: 'check that its credentials still work' }];
+    },
     annotations: READ,
   }),
   defineEndpoint({

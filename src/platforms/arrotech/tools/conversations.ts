@@ -5,6 +5,7 @@ import { execute } from '../executor.js';
 import { followStream } from '../stream.js';
 import { DESTROY, idArg, READ, UPDATE, WRITE } from './fields.js';
 import { defineEndpoint } from './types.js';
+import { idOf, itemsOf, listLine, named, payloadOf } from '../../../core/hints.js';
 
 const conversationId = idArg('Conversation id from arrotech_conversations_list or _create.');
 const messageId = idArg('Message id from arrotech_conversations_messages_list.');
@@ -39,6 +40,11 @@ export const conversationsEndpoints = [
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/conversations', auth: 'bearer',
     input: {},
+    summary: (data) => listLine(itemsOf(data, 'conversations'), 'conversations, most recent first', (c) => named(c, ['title'], ['id'])),
+    next: (data) => {
+      const conversation_id = idOf(itemsOf(data, 'conversations')[0], 'id');
+      return conversation_id === undefined ? [] : [{ tool: 'arrotech_conversations_messages_list', arguments: { conversation_id }, why: 'the messages of the most recent one' }];
+    },
     annotations: READ,
   }),
   defineEndpoint({
@@ -49,6 +55,11 @@ export const conversationsEndpoints = [
     method: 'POST', origin: 'api', path: '/chat/conversations', auth: 'bearer',
     input: { title: z.string().min(1).optional().describe('Optional title; generated from the first message if omitted.') },
     body: (rest) => ({ title: rest.title ?? null }),
+    summary: (data) => `Conversation ${idOf(payloadOf(data), 'id') ?? '?'} created.`,
+    next: (data) => {
+      const conversation_id = idOf(payloadOf(data), 'id');
+      return conversation_id === undefined ? [] : [{ tool: 'arrotech_conversations_send_message', arguments: { conversation_id }, why: 'say what you need (add content)' }];
+    },
     annotations: WRITE,
   }),
   defineEndpoint({

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { jsonObject, READ, WRITE } from './fields.js';
 import { defineEndpoint } from './types.js';
+import { idOf, itemsOf, listLine, named, payloadOf, textOf } from '../../../core/hints.js';
+import { workflowFollowUps } from './follow-ups.js';
 
 const templateId = z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a template id from arrotech_templates_list').describe('Template id from arrotech_templates_list.');
 const filter = (what: string) => z.string().min(1).optional().describe(what);
@@ -14,6 +16,11 @@ export const templatesEndpoints = [
     method: 'GET', origin: 'api', path: '/templates/', auth: 'none',
     query: ['category', 'difficulty', 'search', 'connection'],
     input: { category: filter('Category (arrotech_templates_categories).'), difficulty: filter('beginner, intermediate or advanced.'), search: filter('Search term.'), connection: filter("Required connection, e.g. 'slack'.") },
+    summary: (data) => listLine(itemsOf(data, 'templates'), 'templates', (t) => named(t, ['name'], ['id'])),
+    next: (data) => {
+      const id = idOf(itemsOf(data, 'templates')[0], 'id');
+      return id === undefined ? [] : [{ tool: 'arrotech_templates_get', arguments: { template_id: id }, why: 'its steps and the connections it needs' }, { tool: 'arrotech_templates_use', arguments: { template_id: id }, why: 'create a workflow from it in the account' }];
+    },
     annotations: READ,
   }),
   defineEndpoint({
@@ -32,6 +39,8 @@ export const templatesEndpoints = [
     toolset: 'arrotech_templates',
     method: 'GET', origin: 'api', path: '/templates/{template_id}', auth: 'none',
     input: { template_id: templateId },
+    summary: (data) => `Template ${named(payloadOf(data), ['name'], ['id']) ?? '?'}${Array.isArray(payloadOf(data).connections) ? `; needs: ${(payloadOf(data).connections as unknown[]).join(', ') || 'no connection'}` : ''}.`,
+    next: (_data, args) => [{ tool: 'arrotech_templates_use', arguments: { template_id: args.template_id }, why: 'create a workflow from it in the account' }],
     annotations: READ,
   }),
   defineEndpoint({
@@ -42,6 +51,8 @@ export const templatesEndpoints = [
     method: 'POST', origin: 'api', path: '/templates/{template_id}/use', auth: 'bearer',
     input: { template_id: templateId, config: jsonObject('Optional template settings.').optional() },
     body: (rest) => (rest.config as Record<string, unknown> | undefined) ?? {},
+    summary: (data) => `Created workflow ${textOf(payloadOf(data), 'workflow_id') ?? '?'} from the template.`,
+    next: (data) => workflowFollowUps({ id: idOf(payloadOf(data), 'workflow_id') }),
     annotations: WRITE,
   }),
   defineEndpoint({

@@ -7,6 +7,10 @@ import type { ArrotechContext } from '../context.js';
 import { execute, requestFor } from '../executor.js';
 import { bodyId, DESTROY, idArg, jsonObject, READ, UPDATE, WRITE } from './fields.js';
 import { defineEndpoint, defineTool } from './types.js';
+import { executionFollowUps, TERMINAL, workflowFollowUps } from './follow-ups.js';
+import { idOf, itemsOf, listLine, named, payloadOf, textOf } from '../../../core/hints.js';
+
+const stepCount = (w: Record<string, unknown>) => (Array.isArray(w.steps) ? `, ${w.steps.length} step(s)` : '');
 
 const workflowId = idArg('Workflow id from arrotech_workflows_list or _create.');
 const executionId = idArg('Execution id from arrotech_workflows_execute or _executions_list.');
@@ -22,6 +26,11 @@ export const workflowsExecute = defineEndpoint({
   method: 'POST', origin: 'api', path: '/workflows/{workflow_id}/execute', auth: 'bearer',
   input: { workflow_id: workflowId, input_data: jsonObject('Values for the workflow variables.').optional() },
   body: (rest) => ({ input_data: rest.input_data ?? {} }),
+  summary: (data) => `Execution ${textOf(payloadOf(data), 'execution_id', 'id') ?? '?'} started (${textOf(payloadOf(data), 'status') ?? 'pending'}).`,
+  next: (data) => {
+    const id = idOf(payloadOf(data), 'execution_id', 'id');
+    return id === undefined ? [] : executionFollowUps(id, 'pending');
+  },
   annotations: WRITE,
 });
 
@@ -32,6 +41,11 @@ export const workflowsExecutionGet = defineEndpoint({
   toolset: 'arrotech_workflows',
   method: 'GET', origin: 'api', path: '/workflows/executions/{execution_id}', auth: 'bearer',
   input: { execution_id: executionId },
+  summary: (data, args) => {
+    const ex = payloadOf(data);
+    return `Execution ${String(args.execution_id)} is ${textOf(ex, 'status') ?? 'in an unnamed state'}${typeof ex.current_step === 'number' && typeof ex.total_steps === 'number' ? ` (step ${ex.current_step}/${ex.total_steps})` : ''}${textOf(ex, 'error_message') ? `: ${textOf(ex, 'error_message')}` : ''}.`;
+  },
+  next: (data, args) => executionFollowUps(args.execution_id, payloadOf(data).status),
   annotations: READ,
 });
 
@@ -52,11 +66,16 @@ const executionsAll = defineEndpoint({
   toolset: 'arrotech_workflows',
   method: 'GET', origin: 'api', path: '/workflows/executions', auth: 'bearer',
   input: { workflow_id: workflowId.optional() },
+  summary: (data) => listLine(itemsOf(data, 'executions'), 'executions, newest first', (e) => `${textOf(e, 'id', 'execution_id') ?? '?'} ${textOf(e, 'status') ?? ''}`.trim()),
+  next: (data) => {
+    const newest = itemsOf(data, 'executions')[0];
+    const id = idOf(newest, 'id', 'execution_id');
+    return id === undefined ? [] : [{ tool: 'arrotech_workflows_execution_get', arguments: { execution_id: id }, why: 'the newest execution in full' }];
+  },
   annotations: READ,
 });
 const executionsOfWorkflow = defineEndpoint({ ...executionsAll, path: '/workflows/{workflow_id}/executions' });
 
-const TERMINAL = new Set(['completed', 'success', 'succeeded', 'failed', 'error', 'cancelled', 'canceled']);
 const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 5_000;
 
@@ -83,7 +102,7 @@ function finalResult(ex: Execution, id: string): CallToolResult {
       details: { execution: ex },
     });
   }
-  return okResult({ done: true, execution_id: id, status, execution: ex }, `Workflow execution ${id} ${status}.`);
+  return okResult({ done: true, execution_id: id, status, execution: ex }, `Workflow execution ${id} ${status}.`, executionFollowUps(id, status));
 }
 
 const isRouteMissFailure = (err: unknown) => err instanceof ToolFailureError && err.failure.status === 404 && err.failure.message === 'Not Found';
@@ -126,6 +145,7 @@ async function follow(id: string, ctx: ArrotechContext, waitSeconds: number, can
         return okResult(
           { done: false, execution_id: id, status: ex.status, waited_seconds: elapsed, execution: ex },
           `Workflow execution ${id} is still ${String(ex.status)} after ${elapsed} s. Call arrotech_workflows_run_wait with execution_id ${id} to keep waiting, or arrotech_workflows_execution_cancel to stop it.`,
+          executionFollowUps(id, ex.status),
         );
       }
       await sleep(delay, ctx.signal);
@@ -152,6 +172,8 @@ export const workflowsEndpoints = [
     toolset: 'arrotech_workflows',
     method: 'POST', origin: 'api', path: '/workflows/create', auth: 'bearer',
     input: { description: z.string().min(1).describe('What the workflow should do, in plain English.'), name: z.string().min(1).optional() },
+    summary: (data) => `Created workflow ${named(payloadOf(data), ['name'], ['id']) ?? '?'}${stepCount(payloadOf(data))}; review its steps before running it.`,
+    next: (data) => workflowFollowUps(payloadOf(data)).reverse(),
     annotations: WRITE,
   }),
   defineEndpoint({
@@ -161,6 +183,8 @@ export const workflowsEndpoints = [
     toolset: 'arrotech_workflows',
     method: 'GET', origin: 'api', path: '/workflows/', auth: 'bearer',
     input: {},
+    summary: (data) => listLine(itemsOf(data, 'workflows'), 'workflows', (w) => named(w, ['name'], ['id'], textOf(w, 'status'))),
+    next: (data) => workflowFollowUps(itemsOf(data, 'workflows')[0]),
     annotations: READ,
   }),
   defineEndpoint({
@@ -170,6 +194,8 @@ export const workflowsEndpoints = [
     toolset: 'arrotech_workflows',
     method: 'GET', origin: 'api', path: '/workflows/{workflow_id}', auth: 'bearer',
     input: { workflow_id: workflowId },
+    summary: (data) => `Workflow ${named(payloadOf(data), ['name'], ['id']) ?? '?'}: ${textOf(payloadOf(data), 'status') ?? 'no status'}${stepCount(payloadOf(data))}.`,
+    next: (data) => workflowFollowUps(payloadOf(data)).slice(0, 1),
     annotations: READ,
   }),
   defineEndpoint({
