@@ -7,7 +7,7 @@ import { loadServed, type Served } from './assembly.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallScope, ElicitAnswer, ExtraTool, PlatformRuntime, ToolSurface } from './core/platform.js';
 import { argumentFailure, closest, portableInputSchema, portableJsonSchema } from './core/tool-schema.js';
-import { errorResult } from './core/results.js';
+import { dropUnservedHints, errorResult } from './core/results.js';
 import { jsonSchemaValidatorReady, lazyJsonSchemaValidator } from './core/json-schema-validator.js';
 import type { ToolFailure } from './core/errors.js';
 import { PLATFORM_ENTRIES } from './platforms/registry.js';
@@ -213,7 +213,8 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
     if (!parsed.success) return errorResult(argumentFailure(name, parsed.error, args, entry.compiled.known));
     shared.inflight.count++;
     try {
-      return await entry.run(parsed.data as Record<string, unknown>, scopeOf(extra));
+      const result = await entry.run(parsed.data as Record<string, unknown>, scopeOf(extra));
+      return dropUnservedHints(result, (tool) => fixed.has(tool) || extras().some((t) => t.name === tool));
     } finally {
       shared.inflight.count--;
     }

@@ -75,6 +75,27 @@ export const renderNext = (next: readonly NextCall[]): string =>
   next.map((n) => `Next: ${n.tool}${n.arguments && Object.keys(n.arguments).length ? ` ${JSON.stringify(n.arguments)}` : ''} — ${n.why}`).join('\n');
 
 /**
+ * Drops the hints that name a tool this session does not serve (its toolset off, read-only
+ * mode): following one would only meet tool_not_enabled. Hints are written per platform,
+ * which cannot know what a run serves; the server can.
+ */
+export function dropUnservedHints(result: CallToolResult, served: (tool: string) => boolean): CallToolResult {
+  const structured = result.structuredContent as ({ summary?: unknown; next?: unknown } & Record<string, unknown>) | undefined;
+  const next = structured?.next;
+  if (!structured || !Array.isArray(next)) return result;
+  const unserved = new Set((next as NextCall[]).filter((n) => !served(n.tool)).map((n) => n.tool));
+  if (unserved.size === 0) return result;
+  const kept = (next as NextCall[]).filter((n) => !unserved.has(n.tool));
+  const { summary, next: _dropped, ...data } = structured;
+  const isDropped = (line: string) => [...unserved].some((tool) => line === `Next: ${tool}` || line.startsWith(`Next: ${tool} `));
+  return {
+    ...result,
+    content: result.content.map((c) => (c.type === 'text' ? { ...c, text: c.text.split('\n').filter((l) => !isDropped(l)).join('\n') } : c)),
+    structuredContent: { summary, ...(kept.length ? { next: kept } : {}), ...data },
+  };
+}
+
+/**
  * The one result shape: `summary` (one line with real content), `next` (calls that make
  * sense now) and the data, in structuredContent and, for hosts that read only text, in
  * the text too (the data trimmed when large: the whole of it stays in structuredContent).

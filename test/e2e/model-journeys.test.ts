@@ -227,6 +227,20 @@ describe('journeys that start from a listing', () => {
   });
 });
 
+describe('hints name only what this server serves', () => {
+  it('read-only: the workflows listing no longer offers to run or start one, in structuredContent or text', async () => {
+    await journey({ AGENTPMT_READ_ONLY: 'true' }, 1, async ({ call }) => {
+      const listed = await call('workflows_list');
+      expect(listed.isError, listed.text).toBeFalsy();
+      for (const tool of ['workflow_run', 'workflow_session_start']) {
+        expect(hint(listed, tool)).toBeUndefined();
+        expect(listed.text).not.toContain(`Next: ${tool} `);
+      }
+      expect(listed.data.summary).toMatch(/workflows/); // the rest of the answer is intact
+    });
+  });
+});
+
 describe('schedules: due, claim, advance, each handed over by the last', () => {
   it('work one due occurrence through its lease', async () => {
     await journey({ AGENTPMT_TOOLSETS: 'default,schedules' }, 3, async ({ call, follow }) => {
