@@ -2,6 +2,13 @@
 
 const TARGETS = {
   coldStartMs: 250,
+  // Issue 18: ratios against references launched in the same run.
+  coldVsOneTool: 0.7,
+  coldVsBare: 4,
+  installMB: 60,
+  mcpbMB: 5,
+  firstSignedRatio: 0.7,
+  httpP99Ratio: 0.7,
   stdioAddedMs: 1,
   httpCallsPerSec: 1000,
   httpP99Ms: 100,
@@ -72,8 +79,11 @@ export function writeReport(r, jsonPath) {
   if (m.quick) p('> ⚠️ QUICK mode (BENCH_QUICK=1): reduced counts, figures not meaningful.', '');
 
   // ------------------------------------------------------------ summary table
-  const server = cs.server ?? {};
+  const server = cs.shipped ?? cs.server ?? {};
   const coldMet = server.toolsList?.median !== undefined ? server.toolsList.median <= TARGETS.coldStartMs : undefined;
+  const cr0 = cs.ratios ?? {};
+  const fp = r.footprint ?? {};
+  const x = (v, d = 2) => (typeof v === 'number' ? `×${v.toFixed(d)}` : 'n/a');
   const paths = pc.paths ?? {};
   const ov = pc.overhead ?? {};
   const floorName = 'floor: signed POST with undici';
@@ -93,10 +103,18 @@ export function writeReport(r, jsonPath) {
   p('## Results against targets', '');
   p('Times are median / p99 unless marked.', '');
   const rows = [
-    ['1', 'Cold start, spawn → `initialize` answered (stdio, ' + (server.launches ?? '?') + ' launches)', mp(server.initialize), '—', '—'],
-    ['1', 'Cold start, spawn → `tools/list` answered', mp(server.toolsList), `≤ ${TARGETS.coldStartMs} ms (median)`, ok(coldMet)],
+    ['1', 'Cold start of the shipped bin (bundle/cli.js), spawn → `initialize` answered (stdio, ' + (server.launches ?? '?') + ' launches)', mp(server.initialize), '—', '—'],
+    ['1', 'Cold start of the shipped bin, spawn → `tools/list` answered', mp(server.toolsList), `≤ ${TARGETS.coldStartMs} ms (median)`, ok(coldMet)],
+    ['1', '… with every platform configured (AgentPMT, AgentRuntime, Arrotech)', mp(cs.shippedAll?.toolsList), '—', '—'],
+    ['1', '… reference, same run: one-tool server with the same MCP SDK', mp(cs.oneTool?.toolsList), '—', '—'],
     ['1', '… reference, same run: bare Node answering JSON-RPC', mp(cs.bare?.toolsList), '—', '—'],
-    ['1', '… same run: `dist/cli.js` bundled with esbuild (what the .mcpb ships)', cs.bundled?.error ? cs.bundled.error : mp(cs.bundled?.toolsList), `≤ ${TARGETS.coldStartMs} ms`, cs.bundled?.toolsList ? `${ok(cs.bundled.toolsList.median <= TARGETS.coldStartMs)} (.mcpb)` : '—'],
+    ['1', 'Shipped bin, every platform configured ÷ one-tool SDK server (medians)', x(cr0.shippedAllVsOneTool), `≤ ×${TARGETS.coldVsOneTool}`, ok(typeof cr0.shippedAllVsOneTool === 'number' ? cr0.shippedAllVsOneTool <= TARGETS.coldVsOneTool : undefined)],
+    ['1', 'Shipped bin, every platform configured ÷ bare Node (medians)', x(cr0.shippedAllVsBare), `≤ ×${TARGETS.coldVsBare}`, ok(typeof cr0.shippedAllVsBare === 'number' ? cr0.shippedAllVsBare <= TARGETS.coldVsBare : undefined)],
+    ['1', '`dist/cli.js` (tsc output over node_modules, what a clone runs), spawn → `tools/list`', mp(cs.server?.toolsList), '—', '—'],
+    ['1', 'Footprint: `npm install` of the `npm pack` tarball into an empty folder', fp.installedMB !== undefined ? `${n(fp.installedMB, 1)} MB, ${fp.installedPackages} package(s) (tarball ${n(fp.tarballMB, 2)} MB)` : 'n/a', `≤ ${TARGETS.installMB} MB`, ok(fp.installedMB !== undefined ? fp.installedMB <= TARGETS.installMB : undefined)],
+    ['1', 'Footprint: `npm ci --omit=dev` of this repository', fp.prodInstallMB !== undefined ? `${n(fp.prodInstallMB, 1)} MB, ${fp.prodInstallPackages} package(s)` : 'n/a', `≤ ${TARGETS.installMB} MB`, ok(fp.prodInstallMB !== undefined ? fp.prodInstallMB <= TARGETS.installMB : undefined)],
+    ['1', 'Footprint: the `.mcpb` (`npm run pack`)', fp.mcpbMB !== undefined ? `${n(fp.mcpbMB, 2)} MB` : fp.mcpbError ?? 'n/a', `≤ ${TARGETS.mcpbMB} MB`, ok(fp.mcpbMB !== undefined ? fp.mcpbMB <= TARGETS.mcpbMB : undefined)],
+    ['1', 'The bundle: size, files; loaded by a stdio launch', fp.bundleMB !== undefined ? `${n(fp.bundleMB, 2)} MB in ${fp.bundleFiles} files; a launch loads ${fp.startupFiles} files, ${n(fp.startupMB, 2)} MB` : 'n/a', '—', '—'],
     ['2', `Floor: the signed \`${pc.action ?? '?'}\` POST sent directly with undici (build + sign + POST, ${pc.callsPerPath ?? '?'} calls)`, mp(paths[floorName]), '—', '—'],
     [
       '2',
@@ -148,15 +166,15 @@ export function writeReport(r, jsonPath) {
   // ------------------------------------------------------------ details
   p('## Details', '');
   p('### 1. Cold start', failed(r.coldStart));
-  if (cs.interleaved) p(`${server.launches ?? '?'} launches of each, interleaved (server, bare Node, bundle, server, …) after 2 warm-up rounds, so load from other work on the machine hits all three alike.`, '');
+  if (cs.interleaved) p(`${server.launches ?? '?'} launches of each, interleaved (each variant in turn, round after round) after 2 warm-up rounds, so load from other work on the machine hits them all alike. Ratios are of medians.`, '');
   p(
     table(
-      ['launch', 'initialize', 'tools/list', 'exit after stdin closes'],
-      [cs.server, cs.bare, cs.bundled?.toolsList ? cs.bundled : undefined].filter(Boolean).map((s) => [s.label, mp(s.initialize), mp(s.toolsList), mp(s.exitAfterStdinClose)]),
+      ['launch', 'initialize', 'tools/list', 'tools', 'exit after stdin closes'],
+      [cs.shipped, cs.shippedAll, cs.oneTool, cs.bare, cs.server].filter(Boolean).map((s) => [s.label, mp(s.initialize), mp(s.toolsList), String(s.tools ?? '?'), mp(s.exitAfterStdinClose)]),
     ),
     '',
   );
-  if (cs.bundled?.bundleBytes) p(`The what-if bundle (esbuild, ESM, code splitting so the CLI's lazy imports stay lazy) is ${n(cs.bundled.bundleBytes / 2 ** 20, 1)} MB and answered the same ${cs.bundled.tools} tools${cs.bundled.warning ? ` — ⚠️ ${cs.bundled.warning}` : ''}.`, '');
+  p(`Ratios, same run: shipped ÷ one-tool SDK server ${x(cr0.shippedVsOneTool)} (every platform: ${x(cr0.shippedAllVsOneTool)}); shipped ÷ bare Node ${x(cr0.shippedVsBare)} (every platform: ${x(cr0.shippedAllVsBare)}); dist/cli.js ÷ one-tool ${x(cr0.distVsOneTool)}, ÷ bare ${x(cr0.distVsBare)}.`, '');
 
   p('### 2. Per-call overhead', failed(r.perCall));
   p(
@@ -321,11 +339,6 @@ export function writeReport(r, jsonPath) {
   const done = [];
   const httpIdleTimeout = r.codeChecks?.httpIdleSessionTimeout === true;
   const undiciStep = ic.steps?.find((s) => s.module === 'undici');
-  if (cs.bundled?.toolsList && server.toolsList) {
-    recs.push(
-      `**Ship a bundled \`dist/cli.js\`** (esbuild, \`format: 'esm'\`, \`splitting: true\` so \`sandbox\`, \`doctor\`, the HTTP transport and viem stay lazy, a \`createRequire\` banner for the CommonJS dependencies, \`package.json\` next to the output for \`VERSION\`). Measured in this run: cold start to tools/list ${ms(server.toolsList.median)} → **${ms(cs.bundled.toolsList.median)}** (${pct(cs.bundled.toolsList.median, server.toolsList.median).replace('-', '−')}); most of the cold start is Node finding, reading and compiling ${ic.startupGraph?.esmFiles !== undefined ? `${ic.startupGraph.esmFiles} ES module files and ${ic.startupGraph.cjsFiles} CommonJS files` : 'hundreds of module files'} (see the profile), which a bundle turns into a few. esbuild is already in \`node_modules\` (through vitest) but would have to become an explicit devDependency; \`scripts/pack-mcpb.mjs\` would ship the bundle instead of \`node_modules\`. Gain: ~${ms(server.toolsList.median - cs.bundled.toolsList.median)} per host launch.`,
-    );
-  }
   if (undiciStep && undiciStep.inStartupGraph === false) {
     done.push(
       `**undici: already loaded on the first request (done in \`src/core/http-client.ts\`).** It is no longer in the start-up graph; importing it costs ${ms(undiciStep.addedMs)} (${'all of undici 7: fetch, WebSocket, EventSource, mocks, cache stores'}), which the first platform request now pays once instead of every launch.`,

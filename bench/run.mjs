@@ -4,7 +4,7 @@
 // Writes bench/results/<date>-<commit>.json and BENCHMARKS.md. BENCH_QUICK=1 runs a
 // scaled-down pass (for checking the script itself; its figures are not meaningful).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -229,46 +229,80 @@ async function coldStartInterleaved(variants) {
   });
 }
 
-/** The esbuild bundle `npm run pack` ships in the .mcpb (scripts/bundle.mjs), built from the current dist/. */
-async function buildBundle() {
-  let bundle;
-  try {
-    ({ bundle } = await import('../scripts/bundle.mjs'));
-    await import('esbuild');
-  } catch {
-    return { error: 'esbuild is not installed (a devDependency: run npm ci); bundle row skipped' };
-  }
-  const dir = path.join(tmpRoot, 'bundle');
-  const bytes = await bundle(dir); // also writes the package.json version.ts reads
-  return { cli: path.join(dir, 'dist', 'cli.js'), bytes };
+/** What the npm package and the .mcpb ship: the esbuild bundle `npm run build` writes (scripts/bundle.mjs). */
+const SHIPPED = path.join(ROOT, 'bundle', 'cli.js');
+const ONE_TOOL = path.join(HERE, 'one-tool-server.mjs');
+
+/**
+ * Issue 18's references, launched in the same run, interleaved: a one-tool server written with
+ * the same MCP SDK (bench/one-tool-server.mjs) and a bare Node JSON-RPC responder. Ours is the
+ * shipped bundle, with default settings and with every platform configured (AgentRuntime and
+ * Arrotech credentials set: nothing is contacted before tools/list), and the tsc output a clone runs.
+ */
+async function coldStartPhase() {
+  if (!existsSync(SHIPPED)) throw new Error('bundle/cli.js is missing: run npm run build first');
+  const everyPlatform = () => serverEnv({ AGENTRUNTIME_TOKEN: 'art_bench', AGENTRUNTIME_API_URL: 'http://127.0.0.1:9', ARROTECH_API_KEY: 'bench', ARROTECH_API_URL: 'http://127.0.0.1:9' });
+  const variants = [
+    { key: 'shipped', label: 'agentpmt-mcp as shipped (bundle/cli.js), default settings', args: [SHIPPED], env: () => serverEnv() },
+    { key: 'shippedAll', label: 'agentpmt-mcp as shipped, every platform configured (3 platforms)', args: [SHIPPED], env: everyPlatform },
+    { key: 'oneTool', label: 'one-tool server, same MCP SDK (reference)', args: [ONE_TOOL], env: { PATH: process.env.PATH ?? '' } },
+    { key: 'bare', label: 'bare Node answering JSON-RPC (reference)', args: ['-e', BARE_NODE], env: { PATH: process.env.PATH ?? '' } },
+    { key: 'server', label: 'dist/cli.js (tsc output over node_modules: a clone), default settings', args: [CLI], env: () => serverEnv() },
+  ];
+  const results = await coldStartInterleaved(variants);
+  const out = { interleaved: true };
+  for (const [i, v] of variants.entries()) out[v.key] = results[i];
+  const ratio = (a, b) => (out[a]?.toolsList?.median && out[b]?.toolsList?.median ? out[a].toolsList.median / out[b].toolsList.median : undefined);
+  out.ratios = { shippedVsOneTool: ratio('shipped', 'oneTool'), shippedAllVsOneTool: ratio('shippedAll', 'oneTool'), shippedVsBare: ratio('shipped', 'bare'), shippedAllVsBare: ratio('shippedAll', 'bare'), distVsOneTool: ratio('server', 'oneTool'), distVsBare: ratio('server', 'bare') };
+  return out;
 }
 
-async function coldStartPhase() {
-  const env = () => serverEnv();
-  const variants = [
-    { label: 'agentpmt-mcp (dist/cli.js, stdio, default toolsets)', args: [CLI], env },
-    { label: 'bare Node answering JSON-RPC (reference)', args: ['-e', BARE_NODE], env: { PATH: process.env.PATH ?? '' } },
-  ];
-  let bundleInfo;
-  try {
-    bundleInfo = await buildBundle();
-  } catch (e) {
-    bundleInfo = { error: `bundle failed: ${e.message.slice(0, 500)}` };
-  }
-  if (!bundleInfo.error) variants.push({ label: 'dist/cli.js bundled with esbuild (what npm run pack ships in the .mcpb)', args: [bundleInfo.cli], env });
-  let results;
-  try {
-    results = await coldStartInterleaved(variants);
-  } catch (e) {
-    if (variants.length < 3) throw e;
-    // a broken bundle must not cost the real figures
-    bundleInfo = { error: `bundled launch failed: ${e.message.slice(0, 500)}` };
-    results = await coldStartInterleaved(variants.slice(0, 2));
-  }
-  const [server, bare, bundledRun] = results;
-  const bundled = bundledRun ? { ...bundledRun, bundleBytes: bundleInfo.bytes } : { error: bundleInfo.error };
-  if (bundledRun && bundledRun.listChars !== server.listChars) bundled.warning = `bundled tools/list differs (${bundledRun.listChars} vs ${server.listChars} chars)`;
-  return { interleaved: true, server, bare, bundled };
+/** What a user downloads and installs: the npm tarball, its install, the .mcpb, the bundle, and a production install of this repo. */
+async function footprintPhase() {
+  const dir = mkdtempSync(path.join(tmpRoot, 'footprint-'));
+  const sizeOf = (p) => {
+    const st = lstatSync(p);
+    return st.isDirectory() ? readdirSync(p).reduce((n, f) => n + sizeOf(path.join(p, f)), 0) : st.size;
+  };
+  const MB = (b) => b / 2 ** 20;
+  const npmCmd = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const sh = (args, cwd) => {
+    const r = spawnSync(npmCmd, args, { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npm ${args.join(' ')}: ${(r.stderr || r.stdout).slice(-500)}`);
+    return r;
+  };
+  sh(['pack', '--ignore-scripts', '--pack-destination', dir], ROOT);
+  const tarball = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
+  const app = path.join(dir, 'app');
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'package.json'), '{"name":"app","version":"1.0.0","private":true}');
+  sh(['install', '--offline', '--no-audit', '--no-fund', tarball], app);
+  const prod = path.join(dir, 'prod');
+  mkdirSync(prod);
+  for (const f of ['package.json', 'package-lock.json']) writeFileSync(path.join(prod, f), readFileSync(path.join(ROOT, f)));
+  sh(['ci', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'], prod);
+  const prodModules = path.join(prod, 'node_modules');
+  const mcpb = path.join(dir, 'bench.mcpb');
+  const packed = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'pack-mcpb.mjs')], { cwd: ROOT, env: { ...process.env, AGENTPMT_MCPB_OUT: mcpb }, encoding: 'utf8' });
+  const bundleFiles = readdirSync(path.join(ROOT, 'bundle')).filter((f) => f.endsWith('.js'));
+  // Module files a stdio launch of the shipped bundle loads (stdin at EOF), through a load hook.
+  const hook = `export async function load(u, c, next) { if (u.startsWith('file:')) process.stderr.write('BENCH_LOAD ' + u + '\\n'); return next(u, c); }`;
+  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+  const launch = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, SHIPPED], { input: '', env: serverEnv(), encoding: 'utf8', timeout: 20_000 });
+  const loaded = [...new Set(launch.stderr.split('\n').filter((l) => l.startsWith('BENCH_LOAD ')).map((l) => fileURLToPath(l.slice(11))))];
+  return {
+    tarballMB: MB(statSync(tarball).size),
+    installedMB: MB(sizeOf(path.join(app, 'node_modules'))),
+    installedPackages: readdirSync(path.join(app, 'node_modules')).filter((f) => !f.startsWith('.')).length,
+    prodInstallMB: existsSync(prodModules) ? MB(sizeOf(prodModules)) : 0,
+    prodInstallPackages: existsSync(prodModules) ? readdirSync(prodModules).filter((f) => !f.startsWith('.')).length : 0,
+    mcpbMB: packed.status === 0 ? MB(statSync(mcpb).size) : undefined,
+    mcpbError: packed.status === 0 ? undefined : (packed.stderr || packed.stdout).slice(-300),
+    bundleMB: MB(bundleFiles.reduce((n, f) => n + statSync(path.join(ROOT, 'bundle', f)).size, 0)),
+    bundleFiles: bundleFiles.length,
+    startupFiles: loaded.length,
+    startupMB: MB(loaded.reduce((n, f) => n + statSync(f).size, 0)),
+  };
 }
 
 /** Incremental import cost of the start-up modules, in load order, in fresh processes (median). */
@@ -1210,6 +1244,7 @@ async function main() {
   log(`sandbox: ${sandbox.url} (pid ${sandbox.pid})`);
   const phases = [
     ['coldStart', coldStartPhase],
+    ['footprint', footprintPhase],
     ['importChain', importChainPhase],
     ['perCall', perCallPhase],
     ['crypto', cryptoPhase],

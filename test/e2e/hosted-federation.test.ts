@@ -110,13 +110,18 @@ describe.each(['stdio', 'http'] as const)('federation through our server over %s
   }, 60_000);
 });
 
-describe('federation does not slow start-up', () => {
+describe('federation does not hold up start-up', () => {
   let sandbox: Sandbox;
   let silent: http.Server;
+  /** Requests the upstream received, and how many of them ended (answered, aborted or reset). */
+  const upstream = { received: 0, ended: 0 };
   beforeAll(async () => {
     sandbox = await withSandbox();
-    // Accepts connections and never answers: the worst upstream for a start-up.
-    silent = http.createServer(() => undefined);
+    // Accepts connections and requests and never answers: the worst upstream for a start-up.
+    silent = http.createServer((req) => {
+      upstream.received++;
+      req.socket.once('close', () => upstream.ended++);
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   });
   afterAll(async () => {
@@ -125,25 +130,22 @@ describe('federation does not slow start-up', () => {
     await sandbox?.close();
   });
 
-  it('time to the first tools/list with an unresponsive upstream stays within 1.1× of no federation', async () => {
+  // No timings: an upstream that never answers can only be waited for until someone gives up
+  // (the bridge's timeout aborts the request). The first tools/list is answered with every
+  // request to the upstream still open, so nothing before it waited for the upstream.
+  it('the first tools/list is answered while the upstream has not answered anything', async () => {
     const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`;
-    const time = async (extra: Record<string, string>) => {
-      const t0 = performance.now();
-      const conn = await connectStdio(sandboxEnv(sandbox, { AGENTPMT_TOOLSETS: 'default', ...extra }));
-      await conn.client.listTools();
-      const ms = performance.now() - t0;
+    const conn = await connectStdio(sandboxEnv(sandbox, { AGENTPMT_TOOLSETS: 'default', AGENTPMT_HOSTED_MCP: 'true', AGENTPMT_HOSTED_MCP_URL: silentUrl }));
+    try {
+      const names = (await conn.client.listTools()).tools.map((t) => t.name);
+      expect(upstream.ended).toBe(0);
+      expect(names).toContain('marketplace_search'); // the catalog is served in full meanwhile
+      expect(names.some((n) => n.startsWith('hosted_'))).toBe(false);
+      // The bridge does try the upstream (so the check above is not vacuous).
+      for (let i = 0; i < 100 && upstream.received === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(upstream.received).toBeGreaterThan(0);
+    } finally {
       await conn.close();
-      return ms;
-    };
-    const off: number[] = [];
-    const on: number[] = [];
-    // Interleaved, so machine load hits both alike; medians of seven. The 50 ms is for the noise
-    // of a shared machine: with federation nothing extra runs before the first tools/list is answered.
-    for (let i = 0; i < 7; i++) {
-      off.push(await time({ AGENTPMT_HOSTED_MCP: 'false' }));
-      on.push(await time({ AGENTPMT_HOSTED_MCP: 'true', AGENTPMT_HOSTED_MCP_URL: silentUrl }));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-    expect(median(on)).toBeLessThanOrEqual(median(off) * 1.1 + 50);
-  }, 120_000);
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { log } from '../../core/log.js';
 import { toolsetsOffNote } from '../../core/inventory.js';
 import type { CallScope, ExtraTool, Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
-import { AGENTPMT } from './entry.js';
+import { AGENTPMT } from './identity.js';
 import type { RuntimeContext, PaymentServices } from './context.js';
 import { execute, requestFor } from './executor.js';
 import { registerHostExtras } from './host-extras.js';

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
-import { AGENTRUNTIME } from './entry.js';
+import { AGENTRUNTIME } from './identity.js';
 import { ConsentBook } from './consent.js';
 import type { ArContext } from './context.js';
 import { execute } from './executor.js';

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
-import { ARROTECH } from './entry.js';
+import { ARROTECH } from './identity.js';
 import { ArrotechAuth } from './auth.js';
 import { execute } from './executor.js';
 import { ARROTECH_SETTINGS, authMode } from './settings.js';
