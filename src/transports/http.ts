@@ -1,12 +1,13 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../core/log.js';
 import { isLoopbackHost } from '../core/shared/loopback.js';
 import { jsonRpcProblem } from './jsonrpc-check.js';
+import { bridgeToWebTransport } from './web-bridge.js';
 
 export { isLoopbackHost };
 
@@ -128,8 +129,22 @@ function originAllowed(origin: string | undefined, bindHost: string, allowed: re
   }
 }
 
+/**
+ * Whether a POST may need its answer as a stream: a tool call whose client asked for progress,
+ * or from a client that can be asked questions (elicitation, sent mid-call). Everything else
+ * is answered in plain JSON (web-bridge.ts).
+ */
+function mayStream(body: unknown, server: McpServer): boolean {
+  const elicits = server.server.getClientCapabilities()?.elicitation !== undefined;
+  return (Array.isArray(body) ? body : [body]).some((m) => {
+    if (typeof m !== 'object' || m === null || (m as { method?: unknown }).method !== 'tools/call') return false;
+    const meta = (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta;
+    return elicits || meta?.progressToken !== undefined;
+  });
+}
+
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   lastSeen: number;
   /** Requests and streams of this session still open: a session with any is busy, never idle. */
@@ -222,7 +237,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       // that error rather than with a transport failure.
       const problem = Array.isArray(body) ? undefined : jsonRpcProblem(body);
       if (problem) return sendJsonRpcError(res, problem.id === null ? 400 : 200, problem.message, {}, problem.code, problem.id);
-      if (existing) return existing.transport.handleRequest(req, res, body);
+      if (existing) return bridgeToWebTransport(existing.transport, req, res, body, mayStream(body, existing.server));
       if (sessionId !== undefined) throw new HttpError(404, 'Session not found: start a new session with initialize.');
       if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: no session; the first request must be initialize.', {}, -32600);
       if (!admit()) {
@@ -232,7 +247,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       reserved++;
       try {
         const server = opts.createServer();
-        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (id) => {
             sessions.set(id, { transport, server, lastSeen: Date.now(), active: 0 });
@@ -243,7 +258,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
           if (transport.sessionId) sessions.delete(transport.sessionId);
         };
         await server.connect(transport);
-        await transport.handleRequest(req, res, body);
+        await bridgeToWebTransport(transport, req, res, body, false);
       } finally {
         reserved--;
       }
@@ -251,7 +266,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
       if (!existing) throw new HttpError(sessionId === undefined ? 400 : 404, sessionId === undefined ? 'Bad Request: Mcp-Session-Id header required.' : 'Session not found.');
-      return existing.transport.handleRequest(req, res);
+      return bridgeToWebTransport(existing.transport, req, res, undefined, true);
     }
     throw new HttpError(405, 'Method not allowed.', { allow: 'GET, POST, DELETE' });
   }

@@ -59,6 +59,34 @@ describe('Streamable HTTP transport', () => {
     expect((await call(conn.client, 'platform_health')).isError).toBeFalsy();
   });
 
+  it('answers in plain JSON unless the call may stream: progress asked for, or a client that can be asked questions', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const session = async (capabilities: Record<string, unknown>) => {
+      const init = await post(conn.server.url, auth, JSON.stringify({ ...INIT, params: { ...INIT.params, capabilities } }));
+      expect(init.headers['content-type']).toBe('application/json');
+      const headers = { ...auth, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-06-18' };
+      await post(conn.server.url, headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      return (body: Record<string, unknown>) => post(conn.server.url, headers, JSON.stringify({ jsonrpc: '2.0', id: 7, ...body }));
+    };
+    const plain = await session({});
+    const listed = await plain({ method: 'tools/list' });
+    expect(listed.headers['content-type']).toBe('application/json');
+    expect(Number(listed.headers['content-length'])).toBe(Buffer.byteLength(listed.text));
+    expect((JSON.parse(listed.text) as { id: number }).id).toBe(7);
+    const called = await plain({ method: 'tools/call', params: { name: 'platform_health', arguments: {} } });
+    expect(called.headers['content-type']).toBe('application/json');
+    expect((JSON.parse(called.text) as { result: { isError?: boolean } }).result.isError).toBeFalsy();
+    // Progress asked for: a stream, whose last event is the answer.
+    const streamed = await plain({ method: 'tools/call', params: { name: 'platform_health', arguments: {}, _meta: { progressToken: 'p1' } } });
+    expect(streamed.headers['content-type']).toBe('text/event-stream');
+    expect(streamed.text).toMatch(/^event: message\ndata: \{.*"id":7/m);
+    // A client that declared elicitation may be asked mid-call: its tool calls stream too.
+    const asks = await session({ elicitation: {} });
+    const asked = await asks({ method: 'tools/call', params: { name: 'platform_health', arguments: {} } });
+    expect(asked.headers['content-type']).toBe('text/event-stream');
+    expect((await asks({ method: 'tools/list' })).headers['content-type']).toBe('application/json');
+  });
+
   it('unknown session → 404, non-initialize without session → 400, bad JSON → 400', async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     const unknown = await post(conn.server.url, { ...auth, 'mcp-session-id': 'nope' }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
