@@ -140,6 +140,15 @@ export function writeReport(r, jsonPath) {
       l.sessions === 50 ? `≥ ${TARGETS.httpCallsPerSec} calls/s, p99 ≤ ${TARGETS.httpP99Ms} ms, 0 errors` : '—',
       l.sessions === 50 ? ok(httpMet) : '—',
     ]),
+    ...(() => {
+      const before = hp.supplementary?.whatIfSse50;
+      if (!l50 || !before) return [];
+      const ratio = l50.latencyMs.p99 / before.latencyMs.p99;
+      return [
+        ['4', `… same run, interleaved: today's transport setup before issue 18 (bench/what-if-http.mjs: the SDK's Node adapter, every answer an SSE stream), 50 sessions${before.runs ? `, ${before.runs} runs pooled` : ''}`, `**${n(before.callsPerSec, 0)} calls/s**; p50 ${ms(before.latencyMs.median)}, p99 ${ms(before.latencyMs.p99)}; errors ${before.errors}`, '—', '—'],
+        ['4', 'HTTP 50 sessions, p99 now ÷ p99 of the setup before; calls/s now', `${x(ratio)}; ${n(l50.callsPerSec, 0)} calls/s (before: ${n(before.callsPerSec, 0)})`, `≤ ×${TARGETS.httpP99Ratio}, ≥ ${TARGETS.httpCallsPerSec} calls/s, 0 errors`, ok(ratio <= TARGETS.httpP99Ratio && l50.callsPerSec >= TARGETS.httpCallsPerSec && l50.errors === 0)],
+      ];
+    })(),
     ['5', `Context: \`tools/list\`, default toolsets (${cx.toolsets?.default?.tools ?? '?'} tools)`, `${tokens(defTokens)} tokens`, `≤ ${tokens(TARGETS.defaultTokens)} tokens`, ok(typeof defTokens === 'number' ? defTokens <= TARGETS.defaultTokens : undefined)],
     ['5', `Context: \`tools/list\`, all toolsets (${cx.toolsets?.all?.tools ?? '?'} tools)`, `${tokens(cx.toolsets?.all?.tokens)} tokens`, '—', '—'],
     ['6', 'Memory: RSS of the stdio server idle after start-up', `${n(mp0.start?.rssMB)} MB`, '—', '—'],
@@ -407,6 +416,9 @@ export function writeReport(r, jsonPath) {
         `CPU per call: server ${ms(c.server)} (user + system, GC threads and the kernel's loopback TCP included), SDK client ${ms(c.benchClient)}, sandbox ${ms(c.sandbox)} — ${ms(sum)} in all, which caps this machine at ~${n(2000 / sum, 0)} calls/s. ` +
         (areas.length ? `In the server profile the project's own code (\`dist/\`) is ${n(distShare, 1)}% of the CPU; the SDK's Streamable HTTP stack (SDK, \`@hono/node-server\`, web streams, Node's built-in Request/Response, zod validation of every message) is ${n(sdkShare, 1)}% and sockets/HTTP parsing most of the rest, so nothing in \`src/\` moves this much. ` : '') +
         (raw50 ? `With a lighter load generator (raw undici client) the same server did ${n(raw50.callsPerSec, 0)} calls/s, p99 ${ms(raw50.latencyMs.p99)}: the SDK client's own CPU is a large part of what the 50-session figure measures on 2 cores. ` : '') +
+        (wSse && !wJson
+          ? `Against the transport setup before issue 18 (the SDK's Node adapter, SSE answers), same run, interleaved: ${n(wSse.callsPerSec, 0)} → ${n(l50.callsPerSec, 0)} calls/s, p99 ${ms(wSse.latencyMs.p99)} → ${ms(l50.latencyMs.p99)}, server CPU ${ms(wSse.cpuMsPerCall.server)} → ${ms(c.server)} per call (the old setup's copy skips the Host/Origin/token/size checks). Plain JSON answers (src/transports/web-bridge.ts) save the client its event-stream parse; progress and elicitation still stream. `
+          : '') +
         (wSse && wJson
           ? `Answering POSTs as plain JSON (\`enableJsonResponse: true\`) instead of an SSE stream, same copy of the server both ways${wSse.runs ? `, ${wSse.runs} interleaved runs each` : ''}: ${n(wSse.callsPerSec, 0)} → ${n(wJson.callsPerSec, 0)} calls/s${wSse.each ? ` (runs: ${wSse.each.map((x) => n(x.callsPerSec, 0)).join(', ')} vs ${wJson.each.map((x) => n(x.callsPerSec, 0)).join(', ')})` : ''}, p99 ${ms(wSse.latencyMs.p99)} → ${ms(wJson.latencyMs.p99)}, server CPU ${ms(wSse.cpuMsPerCall.server)} → ${ms(wJson.cpuMsPerCall.server)} per call; it would also drop progress notifications and elicitation during a call${wJson.callsPerSec < 1.2 * wSse.callsPerSec ? ', so it is not worth it' : ', so weigh the gain against that'}. `
           : '') +
