@@ -8,7 +8,7 @@
 // Left out (external): pg's optional native and Cloudflare back-ends (pg runs without them).
 import { chmodSync, readdirSync, statSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,6 +41,23 @@ const startupStubs = {
   },
 };
 
+/**
+ * Every catalog tool's tools/list entry, computed from dist/ now instead of at every launch
+ * (src/core/precomputed-listings.ts): the bundle's copy of that module carries them.
+ */
+async function precomputedListings() {
+  const { PLATFORMS } = await import(pathToFileURL(path.join(root, 'dist', 'platforms', 'index.js')).href);
+  const { listingOf } = await import(pathToFileURL(path.join(root, 'dist', 'server.js')).href);
+  return Object.fromEntries(PLATFORMS.flatMap((p) => p.catalog.map((t) => [t.name, listingOf(t)])));
+}
+
+const withListings = (listings) => ({
+  name: 'agentpmt-precomputed-listings',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]core[\\/]precomputed-listings\.js$/ }, () => ({ contents: `export const PRECOMPUTED_LISTINGS = JSON.parse(${JSON.stringify(JSON.stringify(listings))});`, loader: 'js' }));
+  },
+});
+
 /** Writes <outDir>/cli.js and its chunks (it reads ../package.json for the version); returns their size in bytes. */
 export async function bundle(outDir) {
   const esbuild = await import('esbuild');
@@ -56,7 +73,7 @@ export async function bundle(outDir) {
     splitting: true,
     outdir: dist,
     external: BUNDLE_EXTERNAL,
-    plugins: [startupStubs],
+    plugins: [startupStubs, withListings(await precomputedListings())],
     // CommonJS dependencies (ajv, pg, …) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __agentpmtCreateRequire } from 'node:module'; const require = __agentpmtCreateRequire(import.meta.url);" },
     legalComments: 'eof', // the dependencies' licence notices stay in the shipped files

@@ -13,6 +13,7 @@ import type { ToolFailure } from './core/errors.js';
 import { PLATFORM_ENTRIES } from './platforms/registry.js';
 import { log, type LogEntry } from './core/log.js';
 import { VERSION } from './version.js';
+import { PRECOMPUTED_LISTINGS } from './core/precomputed-listings.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -55,8 +56,9 @@ function instructionsOf(shared: SharedRuntime): string {
 interface Compiled {
   /** The tools/list entry, built once per declaration and shared by every session. */
   listing: Tool;
-  schema: z.ZodType;
-  known: readonly string[];
+  /** Built on the first call of the tool: a start-up only lists. */
+  readonly schema: z.ZodType;
+  readonly known: readonly string[];
 }
 
 const compiled = new WeakMap<object, Compiled>();
@@ -91,22 +93,39 @@ function essentialHints(a: Omit<Annotations, 'title'>): Annotations | undefined 
 }
 
 /**
- * The SDK converts every zod schema to JSON Schema on each tools/list and emits
- * draft-07 with constructs several hosts reject: we convert once, to the portable
- * subset (core/tool-schema.ts), and validate with zod ourselves so argument errors
- * come back in the house format.
+ * What tools/list shows of a tool. The SDK converts every zod schema to JSON Schema on each
+ * tools/list and emits draft-07 with constructs several hosts reject: we convert once, to the
+ * portable subset (core/tool-schema.ts). The shipped bundle carries these listings for every
+ * catalog tool, computed when it is built (scripts/bundle.mjs), so a launch does not convert.
  */
+export function listingOf(tool: ToolSurface | ExtraTool): Tool {
+  const built = 'toolset' in tool ? PRECOMPUTED_LISTINGS?.[tool.name] : undefined;
+  if (built) return built as Tool;
+  const schema = 'toolset' in tool ? z.object(tool.input) : tool.input;
+  const inputSchema = ('jsonSchema' in tool && tool.jsonSchema ? portableJsonSchema(tool.jsonSchema) : portableInputSchema(schema)) as Tool['inputSchema'];
+  // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
+  const annotations = essentialHints(tool.annotations);
+  const own = 'outputSchema' in tool ? tool.outputSchema : RESULT_SCHEMA;
+  const outputSchema = own ? (own as Tool['outputSchema']) : undefined;
+  return { name: tool.name, title: tool.title, description: tool.description, inputSchema, ...(outputSchema ? { outputSchema } : {}), ...(annotations ? { annotations } : {}) };
+}
+
+/** The listing once per tool, and the zod schema the server validates calls with (ours, in the house format), on first use. */
 function compile(tool: ToolSurface | ExtraTool): Compiled {
   let c = compiled.get(tool);
   if (!c) {
-    const schema = 'toolset' in tool ? z.object(tool.input) : tool.input;
-    const inputSchema = ('jsonSchema' in tool && tool.jsonSchema ? portableJsonSchema(tool.jsonSchema) : portableInputSchema(schema)) as Tool['inputSchema'];
-    const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-    // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
-    const annotations = essentialHints(tool.annotations);
-    const own = 'outputSchema' in tool ? tool.outputSchema : RESULT_SCHEMA;
-    const outputSchema = own ? (own as Tool['outputSchema']) : undefined;
-    c = { listing: { name: tool.name, title: tool.title, description: tool.description, inputSchema, ...(outputSchema ? { outputSchema } : {}), ...(annotations ? { annotations } : {}) }, schema, known };
+    let schema: z.ZodType | undefined;
+    const schemaOf = () => (schema ??= 'toolset' in tool ? z.object(tool.input) : tool.input);
+    c = {
+      listing: listingOf(tool),
+      get schema() {
+        return schemaOf();
+      },
+      get known() {
+        const s = schemaOf();
+        return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+      },
+    };
     compiled.set(tool, c);
   }
   return c;

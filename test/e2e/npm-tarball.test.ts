@@ -7,6 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../src/platforms/index.js';
 import { ROOT } from '../helpers.js';
+import { listingOf } from '../../src/server.js';
 
 /**
  * What `npm install agentpmt-mcp` gives a user: the `npm pack` tarball of this tree installed
@@ -56,8 +57,9 @@ describe('the npm tarball, installed into an empty folder', () => {
     const env = { PATH: process.env.PATH ?? '', AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-home-')), AGENTPMT_TOOLSETS: 'all', AGENTPMT_PLATFORMS: PLATFORMS.map((p) => p.id).join(','), AGENTRUNTIME_TOKEN: 'art_tarball', ARROTECH_API_KEY: 'tarball', AGENTPMT_HOSTED_MCP: 'false', AGENTPMT_LOG_LEVEL: 'warn' };
     await client.connect(new StdioClientTransport({ command: bin, env, cwd: app, stderr: 'pipe' }));
     try {
-      const names = (await client.listTools()).tools.map((t) => t.name);
-      for (const p of PLATFORMS) for (const d of p.catalog) expect(names).toContain(d.name);
+      const listed = new Map((await client.listTools()).tools.map((t) => [t.name, t]));
+      // The bundle carries listings computed when it was built: each equals what the sources compute.
+      for (const p of PLATFORMS) for (const d of p.catalog) expect(listed.get(d.name), d.name).toEqual(listingOf(d));
     } finally {
       await client.close();
     }
