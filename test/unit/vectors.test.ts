@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { recoverMessageAddress, recoverTypedDataAddress } from 'viem';
-import { describe, expect, it } from 'vitest';
+import { ExactEvmScheme } from '@x402/evm/exact/client';
+import { describe, expect, it, vi } from 'vitest';
 import {
   buildSignedMessage,
   buildX402Envelope,
@@ -15,6 +16,7 @@ import {
   transferDomainFromRequirement,
   authorizationForRequirement,
   addressFromPrivateKey,
+  accountFromPrivateKey,
   newRequestId,
   type SigningScope,
   type TransferAuthorization,
@@ -221,6 +223,30 @@ describe('golden vectors: x402', () => {
       x402Version,
     } as X402PaymentEnvelope;
     expect(encodeX402Envelope(shuffled)).toBe(x.x_payment_header);
+  });
+
+  // We keep our own builder (see the header of x402-authorization.ts); this keeps it in
+  // agreement with the reference client. ExactEvmScheme.createPaymentPayload takes no nonce or
+  // clock, so the test pins the two globals it reads: Date.now() and crypto.getRandomValues.
+  it("@x402/evm's ExactEvmScheme client builds the same payload from the vector's inputs", async () => {
+    const nowSeconds = Number(x.authorization.validBefore) - accepted.maxTimeoutSeconds;
+    const nonceByte = Number.parseInt(x.authorization.nonce.slice(2, 4), 16);
+    expect(x.authorization.nonce).toBe(`0x${x.authorization.nonce.slice(2, 4).repeat(32)}`);
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(nowSeconds * 1000);
+    const random = vi.spyOn(globalThis.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+      if (array instanceof Uint8Array) array.fill(nonceByte);
+      return array;
+    });
+    try {
+      const reference = await new ExactEvmScheme(accountFromPrivateKey(vectors.private_key)).createPaymentPayload(2, { ...accepted, network: accepted.network as `${string}:${string}`, extra: accepted.extra ?? {} });
+      expect(reference).toEqual({ x402Version: 2, payload: { authorization: x.authorization, signature: x.signature } });
+      const authorization = authorizationForRequirement(accepted, vectors.address, { nowSeconds, nonce: x.authorization.nonce });
+      const signature = await signTransferWithAuthorization({ privateKey: vectors.private_key, domain: transferDomainFromRequirement(accepted), authorization });
+      expect({ x402Version: 2, payload: { authorization, signature } }).toEqual(reference);
+    } finally {
+      clock.mockRestore();
+      random.mockRestore();
+    }
   });
 });
 

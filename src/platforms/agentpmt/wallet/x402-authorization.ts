@@ -4,14 +4,35 @@ import { accountFromPrivateKey } from './signer.js';
 
 type Hex = `0x${string}`;
 
-// Why viem directly and not the @x402/core + @x402/evm client: their stock client reads v2
-// challenges only from the PAYMENT-REQUIRED header, sends only PAYMENT-SIGNATURE, and applies
-// its own spend rules (no EURC, nothing above 1 USD), none of which fit this platform or our
-// policy (contracts §4). Their scheme function alone would build this same payload, but it
-// would make @x402/evm a runtime dependency again: 18 MB with a second copy of zod, which the
-// footprint work moved to devDependencies (only the sandbox's reference facilitator uses it).
-// The payload is small and fully pinned by vectors.json, and the sandbox checks every
-// envelope we build with the reference facilitator's verify, so the two stay in agreement.
+// Why our own builder and not @x402/evm's client scheme (checked against @x402/evm 2.27.0;
+// size is no longer a reason: the shipped bundle has no runtime dependencies and already
+// carries @x402/evm in the sandbox's lazy chunk). `new ExactEvmScheme(signer)
+// .createPaymentPayload(x402Version, requirements, context?)` from `@x402/evm/exact/client`
+// does produce this very payload: test/unit/vectors.test.ts checks that it reproduces the
+// golden vector field for field. We still do not build payments with it, because:
+// - No nonce or clock can be passed in. The constructor's second argument is RPC config
+//   (`EvmSchemeOptions`); the EIP-3009 path (`createEIP3009Payload`, not exported) takes the
+//   nonce from `createNonce()` (globalThis.crypto.getRandomValues) and validBefore from
+//   `Date.now()`. Reproducing vectors.json through it means stubbing those two globals.
+// - The server picks what gets signed: `requirements.extra.assetTransferMethod === 'permit2'`
+//   switches it to a Permit2 `PermitWitnessTransferFrom` for the x402 proxy as spender, plus
+//   EIP-2612 / ERC-20 approval signatures when `context` declares those extensions. Its
+//   signer is a general `signTypedData({ domain, types, primaryType, message })`. Our wallet
+//   signs only TransferWithAuthorization, with the key kept in WalletManager
+//   (`signTransfer(domain, authorization)`), and the payer decides what to pay (contracts §4).
+// - It does not check its inputs: `amount` goes to `BigInt()` and onto the wire unchanged
+//   (hex "0x10" is signed as 16 and sent as "0x10"), and a string `maxTimeoutSeconds` is
+//   concatenated onto now. We would keep every check below in front of it, so the call would
+//   replace only the authorization literal and the typed-data call, about 20 lines.
+// - Minor: it checksums `to` with getAddress; we echo `payTo` as offered (same signature).
+// The client around it (@x402/core) does not fit this platform either (contracts §4: the v2
+// challenge may come in the 402 body, the envelope goes out as X-PAYMENT): `x402HTTPClient
+// .getPaymentRequiredResponse` reads v2 only from the PAYMENT-REQUIRED header, and
+// `encodePaymentSignatureHeader` sends v2 only as PAYMENT-SIGNATURE. `x402Client`'s
+// `spendControls` default to its known assets and "$1" a payment; our spend policy decides
+// instead (EURC, larger amounts). vectors.json pins our payload, the vectors test compares it
+// with the reference client, and the sandbox verifies every envelope we send with the
+// reference facilitator (`@x402/evm/exact/facilitator`).
 
 // EIP-712 domain of the token contract (contracts §4: name/version come from the
 // requirement's `extra`, verifyingContract is its `asset`).
