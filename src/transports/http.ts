@@ -8,6 +8,7 @@ import { log } from '../core/log.js';
 import { isLoopbackHost } from '../core/shared/loopback.js';
 import { jsonRpcProblem } from './jsonrpc-check.js';
 import { bridgeToWebTransport } from './web-bridge.js';
+import { SessionTransport } from './session-transport.js';
 
 export { isLoopbackHost };
 
@@ -144,7 +145,7 @@ function mayStream(body: unknown, server: McpServer): boolean {
 }
 
 interface Session {
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: SessionTransport;
   server: McpServer;
   lastSeen: number;
   /** Requests and streams of this session still open: a session with any is busy, never idle. */
@@ -237,7 +238,15 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       // that error rather than with a transport failure.
       const problem = Array.isArray(body) ? undefined : jsonRpcProblem(body);
       if (problem) return sendJsonRpcError(res, problem.id === null ? 400 : 200, problem.message, {}, problem.code, problem.id);
-      if (existing) return bridgeToWebTransport(existing.transport, req, res, body, mayStream(body, existing.server));
+      if (existing) {
+        const streams = mayStream(body, existing.server);
+        if (!streams && existing.transport.canAnswerDirectly(body, req.headers)) {
+          const answer = JSON.stringify(await existing.transport.answer(body, { requestInfo: { headers: req.headers } }));
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer)), 'mcp-session-id': existing.transport.sessionId! }).end(answer);
+          return;
+        }
+        return bridgeToWebTransport(existing.transport.inner, req, res, body, streams);
+      }
       if (sessionId !== undefined) throw new HttpError(404, 'Session not found: start a new session with initialize.');
       if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: no session; the first request must be initialize.', {}, -32600);
       if (!admit()) {
@@ -247,18 +256,20 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       reserved++;
       try {
         const server = opts.createServer();
-        const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => {
-            sessions.set(id, { transport, server, lastSeen: Date.now(), active: 0 });
-            log.debug('http session opened', { sessions: sessions.size });
-          },
-        });
+        const transport: SessionTransport = new SessionTransport(
+          new WebStandardStreamableHTTPServerTransport({
+            sessionIdGenerator: () => randomUUID(),
+            onsessioninitialized: (id) => {
+              sessions.set(id, { transport, server, lastSeen: Date.now(), active: 0 });
+              log.debug('http session opened', { sessions: sessions.size });
+            },
+          }),
+        );
         transport.onclose = () => {
           if (transport.sessionId) sessions.delete(transport.sessionId);
         };
         await server.connect(transport);
-        await bridgeToWebTransport(transport, req, res, body, false);
+        await bridgeToWebTransport(transport.inner, req, res, body, false);
       } finally {
         reserved--;
       }
@@ -266,7 +277,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
       if (!existing) throw new HttpError(sessionId === undefined ? 400 : 404, sessionId === undefined ? 'Bad Request: Mcp-Session-Id header required.' : 'Session not found.');
-      return bridgeToWebTransport(existing.transport, req, res, undefined, true);
+      return bridgeToWebTransport(existing.transport.inner, req, res, undefined, true);
     }
     throw new HttpError(405, 'Method not allowed.', { allow: 'GET, POST, DELETE' });
   }
