@@ -64,6 +64,22 @@ export interface CompositeSpecOf<Shape extends z.ZodRawShape, Ctx, Toolset exten
   run(args: z.infer<z.ZodObject<Shape>>, ctx: Ctx): Promise<CallToolResult>;
 }
 
+/** A declaration as written: its argument shape may be a function, built on first use (lazyInput). */
+export type Declared<T extends { input: z.ZodRawShape }> = Omit<T, 'input'> & { input: T['input'] | (() => T['input']) };
+
+/**
+ * Gives a declaration its argument shape on first use. A launch lists tools from listings
+ * computed when the bundle is built and never needs the zod schemas of tools nobody calls;
+ * building them all was most of the cost of loading a platform (zod clones a schema for every
+ * .min(), .max() and .describe()), and the garbage collection that followed.
+ */
+export function lazyInput<T extends { input: z.ZodRawShape }>(d: Declared<T>): T {
+  const build = d.input;
+  if (typeof build !== 'function') return d as T;
+  let shape: T['input'] | undefined;
+  return Object.defineProperty(d, 'input', { get: () => (shape ??= build()), enumerable: true, configurable: true }) as unknown as T;
+}
+
 export const isComposite = <T extends object>(t: T): boolean => 'kind' in t && (t as { kind?: unknown }).kind === 'composite';
 
 // Annotation sets, named once so every declaration says what it is in one word.

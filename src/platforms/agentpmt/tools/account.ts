@@ -23,10 +23,10 @@ export const accountProductsList = defineEndpoint({
     origin: 'api',
     path: '/products/fetch',
     auth: 'account',
-    input: {
+    input: () => ({
       page: z.number().int().min(1).optional().describe('Page number, 1-based (default 1).'),
       page_size: z.number().int().min(1).max(100).optional().describe('Tools per page, 1-100.'),
-    },
+    }),
     query: ['page', 'page_size'],
     instanceId: true,
     summary: (data) => listLine(itemsOf(data, 'tools', 'products'), 'tools in the budget', priced, { total: (data.pagination as Json | undefined)?.total_count }),
@@ -53,7 +53,7 @@ export const accountEndpoints = [
     origin: 'api',
     path: '/credits/balance',
     auth: 'account',
-    input: {},
+    input: () => ({}),
     instanceId: true,
     present: (res) => creditsResult(res.json, "The account's credits", (b) => ({ ...(b !== undefined && b < LOW_CREDITS ? { note: ACCOUNT_TOP_UP } : {}), next: [] })),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -67,9 +67,9 @@ export const accountEndpoints = [
     origin: 'api',
     path: '/credits/history',
     auth: 'account',
-    input: {
+    input: () => ({
       limit: z.number().int().min(1).optional().describe('Maximum number of grants and transactions to return (the platform caps it).'),
-    },
+    }),
     query: ['limit'],
     instanceId: true,
     summary: (data) => {
@@ -88,11 +88,11 @@ export const accountEndpoints = [
     origin: 'api',
     path: '/issues/report',
     auth: 'account',
-    input: {
+    input: () => ({
       product_id: z.string().min(1).max(200).describe('The product id, slug or exact name of the tool that misbehaved.'),
       error_message: z.string().min(1).max(10_000).describe('What went wrong: the error text or a description of the bad result.'),
       recommended_improvements: z.string().max(10_000).optional().describe('Optional: what would have made the tool work for you.'),
-    },
+    }),
     instanceId: true,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),
@@ -106,11 +106,11 @@ export const accountEndpoints = [
     origin: 'api',
     path: '/products/purchase',
     auth: 'account',
-    input: {
+    input: () => ({
       product_id: z.string().min(1).max(200).describe('The product_id from account_products_list.'),
       action: z.string().min(1).max(200).describe("The action to run, one of the product's actions."),
       parameters: z.record(z.string(), z.unknown()).optional().describe("The action's own parameters, as its schema in account_products_list declares."),
-    },
+    }),
     body: (rest) => ({ product_id: rest.product_id, parameters: { ...((rest.parameters as Record<string, unknown> | undefined) ?? {}), action: rest.action } }),
     instanceId: true,
     summary: (data, args) => {

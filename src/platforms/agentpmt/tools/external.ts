@@ -50,7 +50,7 @@ export const marketplaceInvoke = defineEndpoint({
   path: '/api/external/tools/{product}/actions/{action}/invoke',
   auth: 'wallet',
   signing: { shape: 'invoke', productArg: 'product', actionArg: 'action', parametersArg: 'parameters' },
-  input: {
+  input: () => ({
     product: pathSegment('The product slug from marketplace_list.'),
     action: pathSegment('The action slug from marketplace_list.'),
     parameters: z.record(z.string(), z.unknown()).default({}).describe("The action's parameters, as its schema in marketplace_list declares."),
@@ -58,7 +58,7 @@ export const marketplaceInvoke = defineEndpoint({
     max_price_usd: z.number().positive().max(10_000).optional().describe('Refuse to pay more than this many USD for this call (x402).'),
     quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval; pays exactly that quote.'),
     pay_again: z.boolean().optional().describe('Pay again for an identical call paid minutes ago (only when the user asks; otherwise that payment is returned).'),
-  },
+  }),
   run: async (args, ctx) => {
     const checked = await checkInvocation(ctx, args.product, args.action, args.parameters);
     // The resolved slugs (not an id or a name the model passed) go into the URL and the signed path.
@@ -118,12 +118,12 @@ export const marketplaceList = defineEndpoint({
     origin: 'web',
     path: '/api/external/tools',
     auth: 'none',
-    input: {
+    input: () => ({
       query: z.string().max(200).optional().describe('Free-text search.'),
       categories: z.string().max(500).optional().describe('Comma-separated category filter.'),
       page: z.number().int().min(1).optional().describe('Page number, 1-based.'),
       page_size: z.number().int().min(1).max(1000).optional().describe('Products per page (default 100, max 1000).'),
-    },
+    }),
     query: ['query', 'categories', 'page', 'page_size'],
     // Two listing shapes are known (tools/slug and items/product_slug): the readers take either.
     summary: (data) => listLine(itemsOf(data, 'tools', 'items'), 'products', (p) => textOf(p, 'slug', 'product_slug', 'name'), { total: (data.pagination as Json | undefined)?.total_count ?? (data.meta as Json | undefined)?.total }),
@@ -144,7 +144,7 @@ export const creditsBalance = defineEndpoint({
     path: '/api/external/credits/balance',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'balance', product: null, payload: null },
-    input: {},
+    input: () => ({}),
     present: (res, _args, ctx) => creditsResult(res.json, "The agent wallet's credits", (b) => walletTopUp(b, ctx.payments.policy)),
     annotations: readOnly,
   });
@@ -161,10 +161,10 @@ export const externalEndpoints = [
     path: '/api/external/jobs/list',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_list', product: null, payload: ['limit', 'skip'] },
-    input: {
+    input: () => ({
       limit: z.number().int().min(1).optional().describe('Maximum jobs to return.'),
       skip: z.number().int().min(0).optional().describe('Jobs to skip, for paging.'),
-    },
+    }),
     present: (res) => {
       const json = (res.json ?? {}) as { data?: { jobs?: { job_id?: string; title?: string; status?: string; reward_credits?: number }[]; total?: number } };
       const jobs = json.data?.jobs ?? [];
@@ -187,7 +187,7 @@ export const externalEndpoints = [
     path: '/api/external/jobs/{job_id}/reserve',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_reserve', product: 'job_id', payload: [] },
-    input: { job_id: pathSegment('The job id from jobs_list.') },
+    input: () => ({ job_id: pathSegment('The job id from jobs_list.') }),
     present: (res, args) => {
       const json = (res.json ?? {}) as { data?: { reservation_id?: string; reserved_until?: string } };
       const reservation = json.data?.reservation_id;
@@ -209,7 +209,7 @@ export const externalEndpoints = [
     path: '/api/external/jobs/{job_id}/status',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_status', product: 'job_id', payload: [] },
-    input: { job_id: pathSegment('The job id from jobs_list.') },
+    input: () => ({ job_id: pathSegment('The job id from jobs_list.') }),
     summary: (data, args) => `Job ${args.job_id}: ${textOf(payloadOf(data), 'status') ?? 'status not stated'}.`,
     next: (data, args) => {
       const p = payloadOf(data);
@@ -227,12 +227,12 @@ export const externalEndpoints = [
     path: '/api/external/jobs/{job_id}/complete',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'job_complete', product: 'job_id', payload: ['proof_text', 'reservation_id', 'social_posts'] },
-    input: {
+    input: () => ({
       job_id: pathSegment('The job id from jobs_list.'),
       proof_text: z.string().min(1).max(10_000).describe('What was done, as proof for the reviewer.'),
       reservation_id: z.string().min(1).max(200).optional().describe('The reservation id returned by jobs_reserve.'),
       social_posts: z.array(socialPost).max(20).optional().describe('For social_share jobs: one entry per post made.'),
-    },
+    }),
     summary: (data, args) => `Proof for job ${args.job_id} submitted${textOf(payloadOf(data), 'status') ? `; status ${textOf(payloadOf(data), 'status')}` : ''}.`,
     next: (_data, args) => [{ tool: 'jobs_status', arguments: { job_id: args.job_id }, why: 'follow the review until the reward is paid' }],
     annotations: write,
@@ -248,7 +248,7 @@ export const externalEndpoints = [
     origin: 'web',
     path: '/api/external/workflows',
     auth: 'none',
-    input: {
+    input: () => ({
       query: z.string().max(200).optional().describe('Free-text search.'),
       categories: z.string().max(500).optional().describe('Comma-separated categories.'),
       industry_tags: z.string().max(500).optional().describe('Comma-separated industry tags.'),
@@ -256,7 +256,7 @@ export const externalEndpoints = [
       since: z.string().max(64).optional().describe('Only workflows updated since this ISO-8601 date.'),
       limit: z.number().int().min(1).optional().describe('Maximum workflows to return.'),
       skip: z.number().int().min(0).optional().describe('Workflows to skip, for paging.'),
-    },
+    }),
     query: ['query', 'categories', 'industry_tags', 'publisher', 'since', 'limit', 'skip'],
     summary: (data) => listLine(itemsOf(data, 'workflows'), 'workflows', (w) => named(w, ['name'], ['workflow_id']), { total: payloadOf(data).total }),
     next: (data) => {
@@ -279,10 +279,10 @@ export const externalEndpoints = [
     path: '/api/external/workflows/{workflow_id}/start',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'workflow_start', product: 'workflow_id', payload: ['instance_id'] },
-    input: {
+    input: () => ({
       workflow_id: pathSegment('The workflow id from workflows_list.'),
       instance_id: z.string().min(1).max(200).optional().describe('Optional id of this agent instance, to keep sessions apart.'),
-    },
+    }),
     summary: (data, args) => {
       const s = payloadOf(data);
       return `Session ${textOf(s, 'workflow_session_id') ?? '?'} of ${textOf(s, 'workflow_name') ?? args.workflow_id} ${s.resumed === true ? 'resumed (it was already open)' : 'started'}.`;
@@ -300,7 +300,7 @@ export const externalEndpoints = [
     path: '/api/external/workflows/{workflow_id}/fetch',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'workflow_fetch', product: 'workflow_id', payload: null },
-    input: { workflow_id: pathSegment('The workflow id of the session.') },
+    input: () => ({ workflow_id: pathSegment('The workflow id of the session.') }),
     summary: (data, args) => `Workflow ${textOf(payloadOf(data), 'name') ?? args.workflow_id}: its instructions are in the data; follow them.`,
     next: (data, args) => sessionNext({ workflow_id: args.workflow_id, ...payloadOf(data) }).slice(1),
     annotations: readOnly,
@@ -315,10 +315,10 @@ export const externalEndpoints = [
     path: '/api/external/workflows/{workflow_id}/end',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'workflow_end', product: 'workflow_id', payload: ['workflow_session_id'] },
-    input: {
+    input: () => ({
       workflow_id: pathSegment('The workflow id of the session.'),
       workflow_session_id: z.string().min(1).max(200).optional().describe('The session to end; defaults to the active one.'),
-    },
+    }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   }),
   defineEndpoint({
@@ -331,7 +331,7 @@ export const externalEndpoints = [
     path: '/api/external/workflows/active',
     auth: 'wallet',
     signing: { shape: 'scoped', action: 'workflow_active', product: null, payload: ['instance_id'] },
-    input: { instance_id: z.string().min(1).max(200).optional().describe('Only sessions of this agent instance.') },
+    input: () => ({ instance_id: z.string().min(1).max(200).optional().describe('Only sessions of this agent instance.') }),
     summary: (data) => listLine(itemsOf(data, 'sessions'), 'open session(s)', (s) => named(s, ['workflow_name'], ['workflow_session_id'])),
     next: (data) => sessionNext(itemsOf(data, 'sessions')[0]).slice(0, 1),
     annotations: readOnly,

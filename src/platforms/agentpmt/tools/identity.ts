@@ -19,9 +19,9 @@ export const walletCreate = defineEndpoint({
     origin: 'web',
     path: '/api/external/agentaddress',
     auth: 'none',
-    input: {
+    input: () => ({
       replace: z.boolean().default(false).describe('Set true to create a new wallet even though one is configured. The old keystore file is kept, renamed.'),
-    },
+    }),
     run: async (args, ctx) => {
       const passphrase = ctx.config.keystorePassword;
       if (!passphrase) {
@@ -77,7 +77,7 @@ export const identityEndpoints = [
     description:
       'A fresh session nonce for the agent wallet. Signed tools get one automatically: call it only to test the wallet against the platform or to force a new session.',
     toolset: 'wallet',
-    input: {},
+    input: () => ({}),
     run: async (_args, ctx) => {
       const address = await ctx.wallet.address();
       const session = await ctx.sessions.get(address, { fresh: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });

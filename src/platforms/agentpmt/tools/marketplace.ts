@@ -113,12 +113,12 @@ export const marketplaceEndpoints = [
     description:
       'Find marketplace tools for a task: compact results (product slug, name, one-line description, each action with its price), best match first, 10 per page. Next: marketplace_describe for the parameters of a product or action, then marketplace_invoke.',
     toolset: 'marketplace',
-    input: {
+    input: () => ({
       query: z.string().max(200).default('').describe('What you need in plain words (e.g. "send email"); empty lists everything.'),
       categories: z.array(z.string().max(100)).max(20).optional().describe('Only these categories (exact names, as results show them).'),
       page: z.number().int().min(1).default(1).describe('Page of results, 1-based.'),
       page_size: z.number().int().min(1).max(50).default(10).describe('Results per page (max 50).'),
-    },
+    }),
     run: async (args, ctx) => {
       const ranked = rankProducts(await ctx.market.get(ctx), args.query, args.categories ?? []);
       const start = (args.page - 1) * args.page_size;
@@ -147,10 +147,10 @@ export const marketplaceEndpoints = [
     description:
       "Everything needed to call a marketplace product or one of its actions: each action's full parameter JSON Schema, required fields, examples, price in credits and USD, and payment options. Call before marketplace_invoke.",
     toolset: 'marketplace',
-    input: {
+    input: () => ({
       product: z.string().min(1).max(200).describe('The product slug (or id) from marketplace_search.'),
       action: z.string().min(1).max(200).optional().describe('One action slug; leave out to describe every action of the product.'),
-    },
+    }),
     run: async (args, ctx) => {
       const { product, action } = await findOrFail(ctx, args.product, args.action);
       const actions = (action ? [action] : product.actions).map((a) => describeAction(a, product));

@@ -30,7 +30,7 @@ export const walletStatus = defineTool({
     title: 'Wallet and spending status',
     description: "The agent wallet: address, credits, today's spend per currency against the daily budget, the spend policy (caps, networks, assets, payees, approval threshold) and payments not settled yet. Call it before paying and to explain a refusal.",
     toolset: 'wallet',
-    input: {},
+    input: () => ({}),
     run: async (_args, ctx) => {
       const ledger = await readLedger(ctx);
       const policy = ctx.payments.policy;
@@ -96,7 +96,7 @@ export const paymentEndpoints = [
     origin: 'web',
     path: '/api/external/credits/purchase',
     auth: 'none',
-    input: {
+    input: () => ({
       credits: z.number().int().positive().max(10_000_000).describe('How many credits to buy: a multiple of 500 (500 = 5 USD).'),
       // A plain integer, checked here: hosts' converters mangle numeric enums (Gemini takes string enums only).
       chain_id: z
@@ -109,7 +109,7 @@ export const paymentEndpoints = [
       email: z.string().email().optional().describe('Optional email for the receipt.'),
       request_id: z.string().min(1).max(200).optional().describe('Idempotency key; generated when absent and returned.'),
       quote_id: z.string().min(1).max(100).optional().describe('The quote_id a previous call returned when the price needed approval.'),
-    },
+    }),
     run: async (args, ctx) => {
       if (args.credits % CREDIT_STEP !== 0) {
         const lower = Math.floor(args.credits / CREDIT_STEP) * CREDIT_STEP;
@@ -153,12 +153,12 @@ export const paymentEndpoints = [
     title: 'List payments',
     description: 'x402 payments in the local ledger (shared by every server on it), newest first: status, amount, payee, transaction. Filter by status and date. Reads only the ledger.',
     toolset: 'payments',
-    input: {
+    input: () => ({
       status: z.enum(PAYMENT_STATUSES).optional().describe('Only payments with this status (reserved: held under the budget, not yet signed).'),
       since: ledgerDay.optional().describe('On or after this day: YYYY-MM-DD, "today" or "yesterday" (UTC).'),
       until: ledgerDay.optional().describe('On or before this day (same forms).'),
       limit: z.number().int().min(1).max(200).default(50).describe('How many to return (newest first).'),
-    },
+    }),
     run: async (args, ctx) => {
       const ledger = await readLedger(ctx);
       const rows = ledger.entries

@@ -10,7 +10,7 @@ export const platformEndpoints = [
     origin: 'api',
     path: '/health',
     auth: 'none',
-    input: {},
+    input: () => ({}),
     summary: (data) => `AgentPMT API: ${typeof data.status === 'string' ? data.status : 'answered (no status field)'}.`,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
@@ -23,7 +23,7 @@ export const platformEndpoints = [
     origin: 'api',
     path: '/public/jwt-public-key',
     auth: 'none',
-    input: {},
+    input: () => ({}),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),
 ];

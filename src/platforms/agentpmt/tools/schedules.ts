@@ -56,12 +56,12 @@ const claimDeclaration: AnyDeclaration = defineEndpoint({
   path: '/api/external/workflow-schedules/claim',
   auth: 'account',
   bearer: 'legacy_first',
-  input: {
+  input: () => ({
     limit: z.number().int().min(1).optional().describe('Maximum occurrences to claim (default: the platform decides).'),
     as_of: z.string().datetime({ offset: true }).optional().describe('ISO-8601 time to evaluate "due" at (default: now).'),
     lease_seconds: z.number().int().min(1).optional().describe('How long the claim lasts before others may take it.'),
     request_id: z.string().min(1).max(200).optional().describe('Your id for this claim, sent to the platform and returned with the result (generated when absent); quote it when checking an unknown outcome.'),
-  },
+  }),
   prepare: (args) => ({ ...args, request_id: args.request_id ?? randomUUID() }),
   run: async (args, ctx) => {
     try {
@@ -93,9 +93,9 @@ export const scheduleEndpoints = [
     auth: 'account',
     // The seed documents only `limit` here (as_of is a claim body field), and no upper bound.
     bearer: 'legacy_first',
-    input: {
+    input: () => ({
       limit: z.number().int().min(1).optional().describe('Maximum occurrences to return (the platform caps it).'),
-    },
+    }),
     query: ['limit'],
     summary: (data) => listLine(itemsOf(data, 'items'), 'occurrence(s) due', (o) => named(o, ['name', 'workflow_name'], ['schedule_id'], textOf(o, 'due_at'))),
     next: (data) => (itemsOf(data, 'items').length ? [{ tool: 'schedules_claim', why: 'lease the due occurrences before working on them (exactly once across workers)' }] : []),
@@ -112,14 +112,14 @@ export const scheduleEndpoints = [
     path: '/api/external/workflow-schedules/{schedule_id}/advance',
     bearer: 'legacy_first',
     auth: 'account',
-    input: {
+    input: () => ({
       schedule_id: pathSegment('The schedule_id of the claimed occurrence.'),
       due_at: dueAt,
       claim_token: claimToken,
       outcome: z.enum(['success', 'failed', 'skipped']).optional().describe('How the work went (default success).'),
       external_run_id: z.string().max(200).optional().describe('Optional id of the run in your own system, for tracing.'),
       note,
-    },
+    }),
     present: (res) => {
       const json = (res.json ?? {}) as { data?: { already_advanced?: boolean } };
       return okResult(json as Record<string, unknown>, json.data?.already_advanced ? 'This occurrence was already advanced; nothing changed.' : 'Occurrence advanced; the schedule moved to its next due time.');
@@ -136,7 +136,7 @@ export const scheduleEndpoints = [
     path: '/api/external/workflow-schedules/{schedule_id}/release',
     bearer: 'legacy_first',
     auth: 'account',
-    input: { schedule_id: pathSegment('The schedule_id of the claimed occurrence.'), due_at: dueAt, claim_token: claimToken, note },
+    input: () => ({ schedule_id: pathSegment('The schedule_id of the claimed occurrence.'), due_at: dueAt, claim_token: claimToken, note }),
     // Not idempotent: a release repeated after a lost answer meets claim_mismatch, so it is never retried blindly.
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   }),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { CompositeSpecOf, EndpointSpecOf } from '../../../core/declarations.js';
+import type { CompositeSpecOf, Declared, EndpointSpecOf } from '../../../core/declarations.js';
+import { lazyInput } from '../../../core/declarations.js';
 import type { RuntimeContext } from '../context.js';
 
 export type AuthKind = 'none' | 'account' | 'wallet';
@@ -50,12 +51,12 @@ export type AnyComposite = CompositeDeclaration<z.ZodRawShape>;
 export type AnyTool = AnyDeclaration | AnyComposite;
 
 /** One endpoint, its argument types kept inside while the catalog stays a plain list (method syntax makes that sound without a cast). */
-export function defineEndpoint<Shape extends z.ZodRawShape>(d: EndpointDeclaration<Shape>): AnyDeclaration {
-  return d;
+export function defineEndpoint<Shape extends z.ZodRawShape>(d: Declared<EndpointDeclaration<Shape>>): AnyDeclaration {
+  return lazyInput<EndpointDeclaration<Shape>>(d);
 }
 
-export function defineTool<Shape extends z.ZodRawShape>(d: Omit<CompositeDeclaration<Shape>, 'kind'>): AnyComposite {
-  return { kind: 'composite', ...d };
+export function defineTool<Shape extends z.ZodRawShape>(d: Declared<Omit<CompositeDeclaration<Shape>, 'kind'>>): AnyComposite {
+  return lazyInput<CompositeDeclaration<Shape>>({ kind: 'composite', ...d });
 }
 
 export const isEndpoint = (t: AnyTool): t is AnyDeclaration => !('kind' in t);

@@ -85,7 +85,7 @@ export const workflowRunStatus = defineEndpoint({
     origin: 'web',
     path: '/api/agent-webhooks/runs/{run_id}',
     auth: 'account',
-    input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
+    input: () => ({ run_id: pathSegment('The run_id returned by workflow_run_trigger.') }),
     present: (res) => presentRun(res.json),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   });
@@ -99,7 +99,7 @@ export const workflowRunCancel = defineEndpoint({
     origin: 'web',
     path: '/api/agent-webhooks/runs/{run_id}/cancel',
     auth: 'account',
-    input: { run_id: pathSegment('The run_id returned by workflow_run_trigger.') },
+    input: () => ({ run_id: pathSegment('The run_id returned by workflow_run_trigger.') }),
     present: (res) => presentRun(res.json),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   });

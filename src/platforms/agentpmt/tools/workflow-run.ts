@@ -86,11 +86,11 @@ export const workflowRunEndpoints = [
     description:
       `Start a workflow run and wait for its result with progress, up to wait_seconds. Returns the final response, or the run_id for workflow_run_wait if it is still running. Safe to retry with the same request_id. Runs may spend the account's credits. ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
-    input: {
+    input: () => ({
       ...triggerInput,
       wait_seconds: waitSeconds,
       cancel_run: z.boolean().default(false).describe('Also cancel the run if this call is cancelled.'),
-    },
+    }),
     run: async (args, ctx) => {
       const requestId = args.request_id ?? randomUUID();
       const { wait_seconds, cancel_run, ...trigger } = args;
@@ -108,7 +108,7 @@ export const workflowRunEndpoints = [
     description:
       `Keep waiting for a run started by workflow_run or workflow_run_trigger, up to wait_seconds. Returns the final response, or the status if it is still running (call again). ${NEEDS_ACCOUNT_TOKEN}`,
     toolset: 'workflows',
-    input: { run_id: pathSegment('The run_id returned by workflow_run or workflow_run_trigger.'), wait_seconds: waitSeconds },
+    input: () => ({ run_id: pathSegment('The run_id returned by workflow_run or workflow_run_trigger.'), wait_seconds: waitSeconds }),
     run: (args, ctx) => waitForRun(args.run_id, ctx, args.wait_seconds ?? ctx.config.workflowWaitSeconds, {}, false),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   }),

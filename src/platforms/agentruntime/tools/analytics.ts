@@ -24,7 +24,7 @@ export const analyticsEndpoints = METRICS.map(([metric, what]) =>
     path: `/v1/analytics/${metric}`,
     auth: 'project',
     // The reference names no query parameters (not even the window's): none are invented here.
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
 );

@@ -7,7 +7,7 @@ import { requestFor } from '../executor.js';
 import { defineEndpoint, defineTool, READ, WRITE, type ArToolset } from './types.js';
 
 const billingRead = (name: string, path: string, title: string, description: string) =>
-  defineEndpoint({ name, title, description, toolset: 'agentruntime_billing' satisfies ArToolset, method: 'GET', origin: 'api', path, auth: 'tenant', input: {}, annotations: READ });
+  defineEndpoint({ name, title, description, toolset: 'agentruntime_billing' satisfies ArToolset, method: 'GET', origin: 'api', path, auth: 'tenant', input: () => ({}), annotations: READ });
 
 export const billingUsage = billingRead('agentruntime_billing_usage', '/v1/billing/usage', 'Credit balances', 'Remaining credits (trial, included, pay-as-you-go; microcredits).');
 export const billingPlans = billingRead('agentruntime_billing_plans', '/v1/billing/plans', 'Plan catalog', 'Plans for this deployment (plan_code, stripe_price_id, amount, currency, interval, trial). Use a stripe_price_id with agentruntime_billing_subscribe.');
@@ -45,9 +45,9 @@ function priceText(p: Plan): string {
 const priceId = z.string().trim().min(1).max(200).describe('stripe_price_id from agentruntime_billing_plans.');
 const confirmToken = z.string().min(1).max(100).optional().describe('Only after the user approved: the confirm_token the first call returned.');
 
-const subscribeRequest = defineEndpoint({ name: 'agentruntime_billing_subscribe', title: 'Subscribe', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription', auth: 'tenant', input: { stripe_price_id: priceId }, annotations: WRITE });
-const changePlanRequest = defineEndpoint({ name: 'agentruntime_billing_change_plan', title: 'Change plan', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/change-plan', auth: 'tenant', input: { stripe_price_id: priceId }, annotations: WRITE });
-const cancelRequest = defineEndpoint({ name: 'agentruntime_billing_cancel', title: 'Cancel subscription', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/cancel', auth: 'tenant', input: {}, annotations: WRITE });
+const subscribeRequest = defineEndpoint({ name: 'agentruntime_billing_subscribe', title: 'Subscribe', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription', auth: 'tenant', input: () => ({ stripe_price_id: priceId }), annotations: WRITE });
+const changePlanRequest = defineEndpoint({ name: 'agentruntime_billing_change_plan', title: 'Change plan', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/change-plan', auth: 'tenant', input: () => ({ stripe_price_id: priceId }), annotations: WRITE });
+const cancelRequest = defineEndpoint({ name: 'agentruntime_billing_cancel', title: 'Cancel subscription', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/cancel', auth: 'tenant', input: () => ({}), annotations: WRITE });
 
 const CONSENT = 'Needs the user\'s approval: asked through the client when it can, otherwise the first call returns a confirm_token to repeat the call with once the user agrees. Needs the tenant admin role.';
 
@@ -56,7 +56,7 @@ export const billingSubscribe = defineTool({
   title: 'Subscribe to an AgentRuntime plan',
   description: `Start a paid subscription to a plan (charges the tenant's card on file). ${CONSENT}`,
   toolset: 'agentruntime_billing',
-  input: { stripe_price_id: priceId, confirm_token: confirmToken },
+  input: () => ({ stripe_price_id: priceId, confirm_token: confirmToken }),
   annotations: WRITE,
   async run(args, ctx) {
     const plan = await planFor(args.stripe_price_id, ctx, 'agentruntime_billing_subscribe');
@@ -73,7 +73,7 @@ export const billingChangePlan = defineTool({
   title: 'Change the AgentRuntime plan',
   description: `Move the subscription to another plan (price changes from the next period or prorated). ${CONSENT}`,
   toolset: 'agentruntime_billing',
-  input: { stripe_price_id: priceId, confirm_token: confirmToken },
+  input: () => ({ stripe_price_id: priceId, confirm_token: confirmToken }),
   annotations: WRITE,
   async run(args, ctx) {
     const plan = await planFor(args.stripe_price_id, ctx, 'agentruntime_billing_change_plan');
@@ -90,7 +90,7 @@ export const billingCancel = defineTool({
   title: 'Cancel the AgentRuntime subscription',
   description: `Cancel the subscription at the end of the current period. ${CONSENT}`,
   toolset: 'agentruntime_billing',
-  input: { confirm_token: confirmToken },
+  input: () => ({ confirm_token: confirmToken }),
   annotations: { ...WRITE, destructiveHint: true },
   async run(args, ctx) {
     const what = `Cancel the AgentRuntime subscription of tenant ${ctx.config.agentruntimeTenantId ?? ''} at the end of the current period.`;
@@ -101,16 +101,16 @@ export const billingCancel = defineTool({
   },
 });
 
-const trialRequest = defineEndpoint({ name: 'agentruntime_billing_start_trial', title: 'Start trial', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/trial', auth: 'tenant', input: { stripe_price_id: priceId }, annotations: WRITE });
-const convertRequest = defineEndpoint({ name: 'agentruntime_billing_convert_trial', title: 'End trial now', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/convert-trial-now', auth: 'tenant', input: {}, annotations: WRITE });
-const codeRequest = defineEndpoint({ name: 'agentruntime_billing_apply_code', title: 'Apply billing code', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/codes/apply', auth: 'tenant', input: { code: z.string() }, annotations: WRITE });
+const trialRequest = defineEndpoint({ name: 'agentruntime_billing_start_trial', title: 'Start trial', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/trial', auth: 'tenant', input: () => ({ stripe_price_id: priceId }), annotations: WRITE });
+const convertRequest = defineEndpoint({ name: 'agentruntime_billing_convert_trial', title: 'End trial now', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/subscription/convert-trial-now', auth: 'tenant', input: () => ({}), annotations: WRITE });
+const codeRequest = defineEndpoint({ name: 'agentruntime_billing_apply_code', title: 'Apply billing code', description: '', toolset: 'agentruntime_billing', method: 'POST', origin: 'api', path: '/v1/billing/codes/apply', auth: 'tenant', input: () => ({ code: z.string() }), annotations: WRITE });
 
 export const billingStartTrial = defineTool({
   name: 'agentruntime_billing_start_trial',
   title: 'Start an AgentRuntime trial',
   description: `Start the trial of a plan that offers one (no card needed when the plan says so; it converts to paid at its end unless cancelled). ${CONSENT}`,
   toolset: 'agentruntime_billing',
-  input: { stripe_price_id: priceId, confirm_token: confirmToken },
+  input: () => ({ stripe_price_id: priceId, confirm_token: confirmToken }),
   annotations: WRITE,
   async run(args, ctx) {
     const plan = await planFor(args.stripe_price_id, ctx, 'agentruntime_billing_start_trial');
@@ -127,7 +127,7 @@ export const billingConvertTrial = defineTool({
   title: 'End the AgentRuntime trial now',
   description: `End the trial early and start paying for the plan now. ${CONSENT}`,
   toolset: 'agentruntime_billing',
-  input: { confirm_token: confirmToken },
+  input: () => ({ confirm_token: confirmToken }),
   annotations: WRITE,
   async run(args, ctx) {
     const what = `End the AgentRuntime trial of tenant ${ctx.config.agentruntimeTenantId ?? ''} now and start the paid subscription.`;
@@ -145,7 +145,7 @@ export const billingApplyCode = defineTool({
   title: 'Apply a billing code',
   description: `Apply a billing code (credits, discount) to the tenant. Check it first with agentruntime_billing_validate_discount. ${CONSENT}`,
   toolset: 'agentruntime_billing',
-  input: { code: billingCode, confirm_token: confirmToken },
+  input: () => ({ code: billingCode, confirm_token: confirmToken }),
   annotations: WRITE,
   async run(args, ctx) {
     const what = `Apply the billing code "${args.code}" to the AgentRuntime tenant ${ctx.config.agentruntimeTenantId ?? ''}.`;
@@ -165,7 +165,7 @@ export const billingValidateDiscount = defineEndpoint({
   origin: 'api',
   path: '/v1/billing/discounts/validate',
   auth: 'tenant',
-  input: { code: billingCode },
+  input: () => ({ code: billingCode }),
   annotations: READ,
 });
 

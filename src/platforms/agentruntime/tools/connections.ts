@@ -63,7 +63,7 @@ export const connectionsList = defineEndpoint({
   origin: 'api',
   path: '/v1/connections',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   annotations: READ,
   present: presentWithoutSecrets('List connections'),
 });
@@ -112,7 +112,7 @@ export const connectionsDelete = defineEndpoint({
   origin: 'api',
   path: '/v1/connections/{connection_id}',
   auth: 'project',
-  input: { connection_id: connectionId() },
+  input: () => ({ connection_id: connectionId() }),
   annotations: DESTROY,
 });
 
@@ -125,7 +125,7 @@ const credentialMetadataRequest = defineEndpoint({
   origin: 'api',
   path: '/v1/connections/{connection_id}/credentials',
   auth: 'project',
-  input: { connection_id: connectionId() },
+  input: () => ({ connection_id: connectionId() }),
   annotations: READ,
 });
 
@@ -134,7 +134,7 @@ export const connectionsCredentialsMetadata = defineTool({
   title: 'Connection credential metadata',
   description: 'Which credential fields a connection holds and when they were set (never the secrets).',
   toolset: 'agentruntime_connections',
-  input: { connection_id: connectionId() },
+  input: () => ({ connection_id: connectionId() }),
   annotations: READ,
   async run(args, ctx) {
     const res = await requestFor(credentialMetadataRequest, args, ctx);
@@ -152,7 +152,7 @@ const providerConfig = (provider: 'google' | 'whatsapp') =>
     origin: 'api',
     path: `/v1/connections/${provider}/config`,
     auth: 'project',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   });
 
@@ -168,7 +168,7 @@ export const googleAccount = defineEndpoint({
   origin: 'api',
   path: '/v1/connections/google/accounts/{connection_id}',
   auth: 'project',
-  input: { connection_id: connectionId() },
+  input: () => ({ connection_id: connectionId() }),
   annotations: READ,
 });
 
@@ -181,7 +181,7 @@ export const googleServices = defineEndpoint({
   origin: 'api',
   path: '/v1/connections/google/accounts/{connection_id}/services',
   auth: 'project',
-  input: { connection_id: connectionId(), services: z.record(z.string().min(1).max(60), z.boolean()).describe('service → enabled, e.g. {"gmail": true}.') },
+  input: () => ({ connection_id: connectionId(), services: z.record(z.string().min(1).max(60), z.boolean()).describe('service → enabled, e.g. {"gmail": true}.') }),
   annotations: REPLACE,
 });
 

@@ -13,7 +13,7 @@ export const mcpServersList = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   annotations: READ,
 });
 
@@ -26,7 +26,7 @@ export const mcpServersGet = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers/{server_id}',
   auth: 'project',
-  input: { server_id: serverId() },
+  input: () => ({ server_id: serverId() }),
   annotations: READ,
 });
 
@@ -39,13 +39,13 @@ export const mcpServersCreate = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers',
   auth: 'project',
-  input: {
+  input: () => ({
     name: z.string().trim().min(1).max(200),
     canonical_url: z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL').describe('The server\'s MCP endpoint.'),
     description: z.string().max(2000).optional(),
     mode: z.enum(['third_party']).default('third_party').describe('Only third-party servers can be registered.'),
     auth_mode: z.enum(['token']).default('token').describe('Custom servers authenticate with a token (from a connection).'),
-  },
+  }),
   annotations: WRITE,
 });
 
@@ -58,7 +58,7 @@ export const mcpServersDiscover = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers/{server_id}/discover',
   auth: 'project',
-  input: { server_id: serverId() },
+  input: () => ({ server_id: serverId() }),
   annotations: { ...WRITE, idempotentHint: true },
 });
 
@@ -71,7 +71,7 @@ export const mcpServersValidate = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers/{server_id}/validate',
   auth: 'project',
-  input: { server_id: serverId() },
+  input: () => ({ server_id: serverId() }),
   annotations: READ,
 });
 
@@ -84,7 +84,7 @@ export const mcpInstancesList = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   annotations: READ,
 });
 
@@ -97,11 +97,11 @@ export const mcpInstancesCreate = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances',
   auth: 'project',
-  input: {
+  input: () => ({
     server_id: z.string().min(1).max(200).describe('MCP server id from agentruntime_mcp_servers_list.'),
     name: z.string().trim().min(1).max(200).optional(),
     connection_id: z.string().min(1).max(200).optional().describe('Connection holding the server\'s token.'),
-  },
+  }),
   annotations: WRITE,
 });
 
@@ -119,7 +119,7 @@ export const mcpPlatformCatalog = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/platform-catalog',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   annotations: READ,
 });
 
@@ -132,7 +132,7 @@ export const mcpToolsList = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/tools',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   annotations: READ,
 });
 
@@ -145,12 +145,12 @@ export const mcpServersPublishVersion = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers/{server_id}/versions',
   auth: 'project',
-  input: {
+  input: () => ({
     server_id: serverId(),
     tools: z.array(z.looseObject({ name: z.string().min(1).max(200) })).max(500).optional().describe('Tools of this version (default: the discovered ones).'),
     config_schema: z.record(z.string(), z.unknown()).optional().describe('JSON Schema of the server\'s configuration.'),
     activate: z.boolean().optional().describe('Make this version the active one.'),
-  },
+  }),
   annotations: WRITE,
 });
 
@@ -163,7 +163,7 @@ export const mcpServersValidateConnection = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/servers/{server_id}/connections/{connection_id}/validate',
   auth: 'project',
-  input: { server_id: serverId(), connection_id: idArg('Connection id from agentruntime_connections_list.') },
+  input: () => ({ server_id: serverId(), connection_id: idArg('Connection id from agentruntime_connections_list.') }),
   annotations: READ,
 });
 
@@ -176,7 +176,7 @@ export const mcpInstancesResolve = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances/resolve',
   auth: 'project',
-  input: { workflow_id: z.string().min(1).max(200).describe('Workflow id from agentruntime_workflows_list.') },
+  input: () => ({ workflow_id: z.string().min(1).max(200).describe('Workflow id from agentruntime_workflows_list.') }),
   annotations: READ,
 });
 
@@ -189,7 +189,7 @@ export const mcpInstancesValidate = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances/{instance_id}/validate',
   auth: 'project',
-  input: { instance_id: instanceId() },
+  input: () => ({ instance_id: instanceId() }),
   annotations: READ,
 });
 
@@ -202,7 +202,7 @@ export const mcpConfigProfilesList = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances/{instance_id}/config-profiles',
   auth: 'project',
-  input: { instance_id: instanceId() },
+  input: () => ({ instance_id: instanceId() }),
   annotations: READ,
 });
 
@@ -217,7 +217,7 @@ export const mcpConfigProfilesCreate = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances/{instance_id}/config-profiles',
   auth: 'project',
-  input: { instance_id: instanceId(), name: z.string().trim().min(1).max(200), source_spec: sourceSpec.optional() },
+  input: () => ({ instance_id: instanceId(), name: z.string().trim().min(1).max(200), source_spec: sourceSpec.optional() }),
   annotations: WRITE,
 });
 
@@ -230,7 +230,7 @@ export const mcpConfigProfilesUpdate = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances/{instance_id}/config-profiles/{profile_id}',
   auth: 'project',
-  input: { instance_id: instanceId(), profile_id: profileId(), source_spec: sourceSpec },
+  input: () => ({ instance_id: instanceId(), profile_id: profileId(), source_spec: sourceSpec }),
   annotations: { ...WRITE, idempotentHint: true },
 });
 
@@ -243,7 +243,7 @@ export const mcpConfigProfilesSetActive = defineEndpoint({
   origin: 'api',
   path: '/v1/mcp/instances/{instance_id}/config-profiles/{profile_id}/set-active',
   auth: 'project',
-  input: { instance_id: instanceId(), profile_id: profileId() },
+  input: () => ({ instance_id: instanceId(), profile_id: profileId() }),
   annotations: { ...WRITE, idempotentHint: true },
 });
 

@@ -14,9 +14,9 @@ function withProject<T extends Record<string, unknown>>(args: T, ctx: ArContext,
 
 const projectId = z.string().min(1).max(200);
 
-const searchRequest = defineEndpoint({ name: 'agentruntime_memory_search', title: 'Search memory', description: '', toolset: 'agentruntime_memory', method: 'POST', origin: 'api', path: '/v1/memory/search', auth: 'project', input: { query: z.string(), limit: z.number().optional(), project_id: projectId }, annotations: READ });
-const indexConversationRequest = defineEndpoint({ name: 'agentruntime_memory_index_conversation', title: 'Index a conversation', description: '', toolset: 'agentruntime_memory', method: 'POST', origin: 'api', path: '/v1/memory/index-conversation', auth: 'project', input: { conversation_id: z.string(), project_id: projectId }, annotations: WRITE });
-const indexFileRequest = defineEndpoint({ name: 'agentruntime_memory_index_file', title: 'Index a file', description: '', toolset: 'agentruntime_memory', method: 'POST', origin: 'api', path: '/v1/memory/index-file', auth: 'project', input: { file_id: z.string(), project_id: projectId }, annotations: WRITE });
+const searchRequest = defineEndpoint({ name: 'agentruntime_memory_search', title: 'Search memory', description: '', toolset: 'agentruntime_memory', method: 'POST', origin: 'api', path: '/v1/memory/search', auth: 'project', input: () => ({ query: z.string(), limit: z.number().optional(), project_id: projectId }), annotations: READ });
+const indexConversationRequest = defineEndpoint({ name: 'agentruntime_memory_index_conversation', title: 'Index a conversation', description: '', toolset: 'agentruntime_memory', method: 'POST', origin: 'api', path: '/v1/memory/index-conversation', auth: 'project', input: () => ({ conversation_id: z.string(), project_id: projectId }), annotations: WRITE });
+const indexFileRequest = defineEndpoint({ name: 'agentruntime_memory_index_file', title: 'Index a file', description: '', toolset: 'agentruntime_memory', method: 'POST', origin: 'api', path: '/v1/memory/index-file', auth: 'project', input: () => ({ file_id: z.string(), project_id: projectId }), annotations: WRITE });
 
 /** A memory tool whose request carries the configured project in its body. */
 function projectBodyTool<S extends z.ZodRawShape>(request: AnyArEndpoint, d: { title: string; description: string; input: S; write: boolean }) {
@@ -61,7 +61,7 @@ export const memoryExtractStatus = defineEndpoint({
   origin: 'api',
   path: '/v1/memory/extract/{job_id}',
   auth: 'project',
-  input: { job_id: idArg('Job id from agentruntime_memory_index_conversation or _index_file.') },
+  input: () => ({ job_id: idArg('Job id from agentruntime_memory_index_conversation or _index_file.') }),
   annotations: READ,
 });
 
@@ -74,7 +74,7 @@ export const memoryEpisodeGet = defineEndpoint({
   origin: 'api',
   path: '/v1/memory/episodes/{episode_id}',
   auth: 'project',
-  input: { episode_id: idArg('Episode id from agentruntime_memory_search.') },
+  input: () => ({ episode_id: idArg('Episode id from agentruntime_memory_search.') }),
   annotations: READ,
 });
 

@@ -16,7 +16,7 @@ export const patsList = defineEndpoint({
   origin: 'api',
   path: '/v1/pats',
   auth: 'tenant',
-  input: {},
+  input: () => ({}),
   annotations: READ,
   present: presentWithoutSecrets('List personal access tokens'),
 });
@@ -69,7 +69,7 @@ const revokeRequest = defineEndpoint({
   origin: 'api',
   path: '/v1/pats/{pat_id}',
   auth: 'tenant',
-  input: { pat_id: idArg('PAT id from agentruntime_pats_list.') },
+  input: () => ({ pat_id: idArg('PAT id from agentruntime_pats_list.') }),
   annotations: DESTROY,
 });
 
@@ -78,7 +78,7 @@ export const patsRevoke = defineTool({
   title: 'Revoke a personal access token',
   description: 'Revoke a PAT at once: every client and webhook using it gets 401 from then on. Its locally stored token is removed.',
   toolset: 'agentruntime_tokens',
-  input: { pat_id: idArg('PAT id from agentruntime_pats_list.') },
+  input: () => ({ pat_id: idArg('PAT id from agentruntime_pats_list.') }),
   annotations: DESTROY,
   async run(args, ctx) {
     const res = await requestFor(revokeRequest, args, ctx);
@@ -96,7 +96,7 @@ const revealRequest = defineEndpoint({
   origin: 'api',
   path: '/v1/pats/{pat_id}/reveal',
   auth: 'tenant',
-  input: { pat_id: idArg('PAT id from agentruntime_pats_list.') },
+  input: () => ({ pat_id: idArg('PAT id from agentruntime_pats_list.') }),
   annotations: WRITE,
 });
 
@@ -105,7 +105,7 @@ export const patsReveal = defineTool({
   title: 'Keep a PAT\'s token locally',
   description: 'Fetch a PAT\'s token (AgentRuntime reveals it once) into the local secret store, never into the result; agentruntime_inbound_webhooks_send then uses it for subscriptions created with this automation_pat_id.',
   toolset: 'agentruntime_tokens',
-  input: { pat_id: idArg('PAT id from agentruntime_pats_list.') },
+  input: () => ({ pat_id: idArg('PAT id from agentruntime_pats_list.') }),
   // Revealing uses up the one reveal: not idempotent, not read-only.
   annotations: WRITE,
   async run(args, ctx) {

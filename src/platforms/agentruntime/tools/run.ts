@@ -193,13 +193,13 @@ export const workflowsRun = defineTool({
   description:
     'Start a run of the published workflow and follow it with progress until it ends, stops at a human task (returns the task and the exact approve/reject call) or wait_seconds pass (then call agentruntime_workflows_run_wait).',
   toolset: 'agentruntime_workflows',
-  input: {
+  input: () => ({
     workflow_id: workflowId(),
     ...runControls,
     wait_seconds: waitSeconds,
     stop_on_cancel: z.boolean().default(false).describe('If the client cancels this call, also stop the run.'),
     ask_user: askUser,
-  },
+  }),
   annotations: WRITE,
   async run(args, ctx) {
     const { wait_seconds, stop_on_cancel, ask_user, workflow_id, ...controls } = args;
@@ -218,7 +218,7 @@ export const workflowsRunWait = defineTool({
   description: 'Keep following a run (after agentruntime_workflows_run, a task approval or a resume), with progress, up to wait_seconds.',
   toolset: 'agentruntime_workflows',
   // No ask_user here: this tool only reads (it is served in read-only mode), and answering a task writes.
-  input: { workflow_id: workflowId(), run_id: runId(), wait_seconds: waitSeconds },
+  input: () => ({ workflow_id: workflowId(), run_id: runId(), wait_seconds: waitSeconds }),
   annotations: READ,
   run: (args, ctx) => follow(args.workflow_id, args.run_id, ctx, args.wait_seconds ?? ctx.config.agentruntimeRunWaitSeconds, { workflow_id: args.workflow_id, run_id: args.run_id }, false),
 });

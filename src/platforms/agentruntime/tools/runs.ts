@@ -19,7 +19,7 @@ export const runsList = defineEndpoint({
   path: '/v1/workflows/{workflow_id}/runs',
   auth: 'project',
   query: ['limit'],
-  input: { workflow_id: workflowId(), limit: limit() },
+  input: () => ({ workflow_id: workflowId(), limit: limit() }),
   summary: (data) => listLine(itemsOf(data, 'runs'), 'runs, newest first', runLabel),
   next: (data, args) => {
     const newest = itemsOf(data, 'runs')[0];
@@ -39,7 +39,7 @@ export const runsListTenant = defineEndpoint({
   path: '/v1/runs',
   auth: 'tenant',
   query: ['status', 'limit'],
-  input: { status: z.enum(['running', 'waiting', 'paused', 'completed', 'failed', 'stopped']).optional(), limit: limit() },
+  input: () => ({ status: z.enum(['running', 'waiting', 'paused', 'completed', 'failed', 'stopped']).optional(), limit: limit() }),
   summary: (data) => listLine(itemsOf(data, 'runs'), 'runs in the tenant, newest first', runLabel),
   next: (data) => {
     const newest = itemsOf(data, 'runs')[0];
@@ -58,7 +58,7 @@ export const runsSummary = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/runs/{run_id}/summary',
   auth: 'project',
-  input: { workflow_id: workflowId(), run_id: runId() },
+  input: () => ({ workflow_id: workflowId(), run_id: runId() }),
   summary: (data, args) => {
     const done = typeof data.steps_completed === 'number' ? `, ${data.steps_completed}${typeof data.steps_total === 'number' ? `/${data.steps_total}` : ''} steps done` : '';
     return `Run ${args.run_id} is ${textOf(data, 'status') ?? 'in an unnamed state'}${textOf(data, 'current_step_id') ? ` at step ${textOf(data, 'current_step_id')}` : ''}${done}.`;
@@ -76,7 +76,7 @@ export const runsEvents = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/runs/{run_id}/events',
   auth: 'project',
-  input: { workflow_id: workflowId(), run_id: runId() },
+  input: () => ({ workflow_id: workflowId(), run_id: runId() }),
   annotations: READ,
 });
 
@@ -89,7 +89,7 @@ export const runsContext = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/runs/{run_id}/context',
   auth: 'project',
-  input: { workflow_id: workflowId(), run_id: runId() },
+  input: () => ({ workflow_id: workflowId(), run_id: runId() }),
   annotations: READ,
 });
 
@@ -103,7 +103,7 @@ export const tasksPendingTenant = defineEndpoint({
   origin: 'api',
   path: '/v1/tasks/pending',
   auth: 'tenant',
-  input: {},
+  input: () => ({}),
   annotations: READ,
 });
 
@@ -116,7 +116,7 @@ export const tasksPendingRun = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/runs/{run_id}/tasks/pending',
   auth: 'project',
-  input: { workflow_id: workflowId(), run_id: runId() },
+  input: () => ({ workflow_id: workflowId(), run_id: runId() }),
   annotations: READ,
 });
 
@@ -125,7 +125,7 @@ export const tasksListPending = defineTool({
   title: 'List pending human tasks',
   description: 'Human tasks waiting for approval: the tenant inbox, or one run\'s when workflow_id and run_id are given. Approve or reject with agentruntime_tasks_complete.',
   toolset: 'agentruntime_runs',
-  input: { workflow_id: workflowId().optional(), run_id: runId().optional() },
+  input: () => ({ workflow_id: workflowId().optional(), run_id: runId().optional() }),
   annotations: READ,
   async run(args, ctx) {
     if ((args.workflow_id === undefined) !== (args.run_id === undefined)) {
@@ -152,13 +152,13 @@ export const tasksComplete = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/runs/{run_id}/tasks/{task_id}/complete',
   auth: 'project',
-  input: {
+  input: () => ({
     workflow_id: workflowId(),
     run_id: runId(),
     task_id: idArg('Task id from agentruntime_tasks_list_pending or agentruntime_workflows_run.'),
     approved: z.boolean(),
     result: z.record(z.string(), z.unknown()).optional().describe('Merged into the step result (e.g. a reviewer note).'),
-  },
+  }),
   summary: (_data, args) => `Task ${args.task_id} ${args.approved ? 'approved: the run goes on' : 'rejected'}.`,
   next: (_data, args) => runFollowUps(args.workflow_id, args.run_id, 'running').slice(0, 1),
   annotations: WRITE,

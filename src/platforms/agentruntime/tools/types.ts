@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { CompositeSpecOf, EndpointSpecOf } from '../../../core/declarations.js';
+import type { CompositeSpecOf, Declared, EndpointSpecOf } from '../../../core/declarations.js';
+import { lazyInput } from '../../../core/declarations.js';
 import type { ArContext } from '../context.js';
 
 export type ArToolset =
@@ -35,12 +36,12 @@ export type AnyArEndpoint = ArEndpoint<z.ZodRawShape>;
 export type AnyArComposite = ArComposite<z.ZodRawShape>;
 export type AnyArTool = AnyArEndpoint | AnyArComposite;
 
-export function defineEndpoint<Shape extends z.ZodRawShape>(d: ArEndpoint<Shape>): AnyArEndpoint {
-  return d;
+export function defineEndpoint<Shape extends z.ZodRawShape>(d: Declared<ArEndpoint<Shape>>): AnyArEndpoint {
+  return lazyInput<ArEndpoint<Shape>>(d);
 }
 
-export function defineTool<Shape extends z.ZodRawShape>(d: Omit<ArComposite<Shape>, 'kind'>): AnyArComposite {
-  return { kind: 'composite', ...d };
+export function defineTool<Shape extends z.ZodRawShape>(d: Declared<Omit<ArComposite<Shape>, 'kind'>>): AnyArComposite {
+  return lazyInput<ArComposite<Shape>>({ kind: 'composite', ...d });
 }
 
 export { READ, WRITE, REPLACE, DESTROY } from '../../../core/declarations.js';

@@ -81,7 +81,7 @@ export const inboundWebhooksList = defineEndpoint({
   origin: 'api',
   path: '/v1/inbound-webhooks',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   annotations: READ,
   present: presentWithoutSecrets('List inbound webhooks'),
 });
@@ -95,7 +95,7 @@ export const inboundWebhooksUpdate = defineEndpoint({
   origin: 'api',
   path: '/v1/inbound-webhooks/{subscription_id}',
   auth: 'project',
-  input: { subscription_id: subscriptionId(), extras },
+  input: () => ({ subscription_id: subscriptionId(), extras }),
   annotations: REPLACE,
 });
 
@@ -108,7 +108,7 @@ const deleteRequest = defineEndpoint({
   origin: 'api',
   path: '/v1/inbound-webhooks/{subscription_id}',
   auth: 'project',
-  input: { subscription_id: subscriptionId() },
+  input: () => ({ subscription_id: subscriptionId() }),
   annotations: DESTROY,
 });
 
@@ -117,7 +117,7 @@ export const inboundWebhooksDelete = defineTool({
   title: 'Delete an inbound webhook',
   description: 'Delete a subscription: deliveries to its ingress URL fail from then on. Its locally stored signing secret is removed.',
   toolset: 'agentruntime_webhooks',
-  input: { subscription_id: subscriptionId() },
+  input: () => ({ subscription_id: subscriptionId() }),
   annotations: DESTROY,
   async run(args, ctx) {
     const res = await requestFor(deleteRequest, args, ctx);
@@ -136,7 +136,7 @@ export const inboundWebhooksSend = defineEndpoint({
   origin: 'api',
   path: '/v1/inbound-webhooks/{subscription_id}',
   auth: 'ingress',
-  input: { subscription_id: subscriptionId(), payload: z.record(z.string(), z.unknown()).default({}).describe('The JSON body; becomes the run\'s trigger_payload.') },
+  input: () => ({ subscription_id: subscriptionId(), payload: z.record(z.string(), z.unknown()).default({}).describe('The JSON body; becomes the run\'s trigger_payload.') }),
   body: (rest) => (rest.payload ?? {}) as Record<string, unknown>,
   annotations: WRITE,
 });

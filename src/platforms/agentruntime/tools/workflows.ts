@@ -60,7 +60,7 @@ export const workflowsList = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows',
   auth: 'project',
-  input: {},
+  input: () => ({}),
   summary: (data) => listLine(itemsOf(data, 'workflows'), 'workflows', (w) => named(w, ['name'], ['id'], textOf(w, 'status'))),
   // The first published one runs as it is; a list of drafts leads to publishing.
   next: (data) => {
@@ -81,7 +81,7 @@ export const workflowsGet = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}',
   auth: 'project',
-  input: { workflow_id: workflowId() },
+  input: () => ({ workflow_id: workflowId() }),
   summary: (data) => `Workflow ${named(data, ['name'], ['id']) ?? '?'}: ${textOf(data, 'status') ?? 'no status'}${stepsOf(data) !== undefined ? `, ${stepsOf(data)} step(s)` : ''}.`,
   next: (data) => workflowNext(data),
   annotations: READ,
@@ -96,7 +96,7 @@ export const workflowsCreate = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows',
   auth: 'project',
-  input: { name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), graph },
+  input: () => ({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), graph }),
   summary: (data) => `Created draft workflow ${named(data, ['name'], ['id']) ?? '?'}.`,
   next: (data) => {
     const id = textOf(data, 'id');
@@ -114,7 +114,7 @@ export const workflowsPatch = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}',
   auth: 'project',
-  input: { workflow_id: workflowId(), graph: graph.optional(), run_setup: z.record(z.string(), z.unknown()).optional().describe('Saved run defaults (the Console\'s "Save defaults").') },
+  input: () => ({ workflow_id: workflowId(), graph: graph.optional(), run_setup: z.record(z.string(), z.unknown()).optional().describe('Saved run defaults (the Console\'s "Save defaults").') }),
   prepare: (args) => (args.graph === undefined && args.run_setup === undefined ? fail({ code: 'invalid_argument', message: 'Nothing to update: pass graph, run_setup or both.', next_step: 'Add graph or run_setup and call again.' }) : args),
   annotations: REPLACE,
 });
@@ -128,7 +128,7 @@ export const workflowsArchive = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}',
   auth: 'project',
-  input: { workflow_id: workflowId() },
+  input: () => ({ workflow_id: workflowId() }),
   annotations: DESTROY,
 });
 
@@ -141,7 +141,7 @@ export const workflowsPublishVersion = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/versions',
   auth: 'project',
-  input: { workflow_id: workflowId(), changelog: z.string().max(2000).optional() },
+  input: () => ({ workflow_id: workflowId(), changelog: z.string().max(2000).optional() }),
   summary: (data, args) => `Published version ${textOf(data, 'version') ?? '?'} of workflow ${args.workflow_id}; runs now execute it.`,
   next: (_data, args) => workflowNext({ id: args.workflow_id, status: 'published' }),
   annotations: WRITE,
@@ -156,7 +156,7 @@ export const workflowsListVersions = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/versions',
   auth: 'project',
-  input: { workflow_id: workflowId() },
+  input: () => ({ workflow_id: workflowId() }),
   annotations: READ,
 });
 
@@ -169,7 +169,7 @@ export const workflowsValidate = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/validate',
   auth: 'project',
-  input: { workflow_id: workflowId() },
+  input: () => ({ workflow_id: workflowId() }),
   summary: (data, args) => (data.valid === true ? `Workflow ${args.workflow_id}: the draft is valid.` : `Workflow ${args.workflow_id}: ${Array.isArray(data.issues) ? data.issues.length : 'some'} issue(s) in the draft; fix them with agentruntime_workflows_patch.`),
   next: (data, args) => (data.valid === true ? workflowNext({ id: args.workflow_id, status: 'draft' }) : []),
   annotations: READ,
@@ -187,13 +187,13 @@ export const workflowsCommand = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/command',
   auth: 'project',
-  input: {
+  input: () => ({
     workflow_id: workflowId(),
     command: z.enum(COMMANDS),
     run_id: idArg('The run to pause, resume or stop.').optional(),
     mode: z.enum(['immediate', 'graceful']).optional().describe('stop only: immediate (default) or graceful (after the current step).'),
     ...runControls,
-  },
+  }),
   prepare(args) {
     const controls = args.command === 'start' ? undefined : ['input', 'trigger_steps', 'excluded_step_ids', 'use_run_setup_defaults'].find((k) => (args as Record<string, unknown>)[k] !== undefined);
     if (args.command !== 'start' && args.run_id === undefined) fail({ code: 'invalid_argument', message: `run_id is required for ${args.command}.`, next_step: 'Pass the run_id of the run to control (agentruntime_runs_list lists them).' });
@@ -225,7 +225,7 @@ export const connectionOverridesGet = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/connection-overrides',
   auth: 'project',
-  input: { workflow_id: workflowId() },
+  input: () => ({ workflow_id: workflowId() }),
   annotations: READ,
 });
 
@@ -238,10 +238,10 @@ export const connectionOverridesSet = defineEndpoint({
   origin: 'api',
   path: '/v1/workflows/{workflow_id}/connection-overrides',
   auth: 'project',
-  input: {
+  input: () => ({
     workflow_id: workflowId(),
     overrides: z.array(z.object({ instance_id: z.string().min(1).max(200), connection_id: z.string().min(1).max(200) })).max(200),
-  },
+  }),
   annotations: REPLACE,
 });
 

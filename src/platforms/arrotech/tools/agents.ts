@@ -14,7 +14,7 @@ export const agentsEndpoints = [
     description: 'Turn a workflow into an autonomous agent that can run on a schedule (arrotech_agents_schedule) or on demand (arrotech_agents_execute).',
     toolset: 'arrotech_agents',
     method: 'POST', origin: 'api', path: '/agents/create', auth: 'bearer',
-    input: { workflow_id: idArg('The workflow to automate (arrotech_workflows_list).'), agent_config: jsonObject('Optional overrides: prompt instructions, execution parameters.').optional() },
+    input: () => ({ workflow_id: idArg('The workflow to automate (arrotech_workflows_list).'), agent_config: jsonObject('Optional overrides: prompt instructions, execution parameters.').optional() }),
     body: (rest) => ({ workflow_id: bodyId(rest.workflow_id), agent_config: rest.agent_config ?? null }),
     summary: (data) => `Agent ${textOf(data, 'agent_id') ?? '?'} deployed for workflow ${textOf(data, 'workflow_id') ?? '?'}.`,
     next: (data) => {
@@ -29,7 +29,7 @@ export const agentsEndpoints = [
     description: "Run an agent automatically: schedule_config {type:'interval', interval:<seconds>} or {type:'cron', cron:'0 9 * * 1'}.",
     toolset: 'arrotech_agents',
     method: 'POST', origin: 'api', path: '/agents/schedule', auth: 'bearer',
-    input: { agent_id: agentId, schedule_config: jsonObject('interval (seconds) or cron schedule.') },
+    input: () => ({ agent_id: agentId, schedule_config: jsonObject('interval (seconds) or cron schedule.') }),
     annotations: UPDATE,
   }),
   defineEndpoint({
@@ -38,7 +38,7 @@ export const agentsEndpoints = [
     description: "The account's agents.",
     toolset: 'arrotech_agents',
     method: 'GET', origin: 'api', path: '/agents/', auth: 'bearer',
-    input: {},
+    input: () => ({}),
     summary: (data) => listLine(itemsOf(data, 'agents'), 'agents', (a) => named(a, ['workflow_name'], ['agent_id'], textOf(a, 'status'))),
     next: (data) => {
       const agent_id = idOf(itemsOf(data, 'agents')[0], 'agent_id');
@@ -52,7 +52,7 @@ export const agentsEndpoints = [
     description: 'An agent\'s health: status, schedule, execution and success counts, last error.',
     toolset: 'arrotech_agents',
     method: 'GET', origin: 'api', path: '/agents/{agent_id}/status', auth: 'bearer',
-    input: { agent_id: agentId },
+    input: () => ({ agent_id: agentId }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -61,7 +61,7 @@ export const agentsEndpoints = [
     description: 'Stop an agent\'s scheduled runs until resumed.',
     toolset: 'arrotech_agents',
     method: 'POST', origin: 'api', path: '/agents/{agent_id}/pause', auth: 'bearer',
-    input: { agent_id: agentId },
+    input: () => ({ agent_id: agentId }),
     annotations: UPDATE,
   }),
   defineEndpoint({
@@ -70,7 +70,7 @@ export const agentsEndpoints = [
     description: 'Resume a paused agent.',
     toolset: 'arrotech_agents',
     method: 'POST', origin: 'api', path: '/agents/{agent_id}/resume', auth: 'bearer',
-    input: { agent_id: agentId },
+    input: () => ({ agent_id: agentId }),
     annotations: UPDATE,
   }),
   defineEndpoint({
@@ -79,7 +79,7 @@ export const agentsEndpoints = [
     description: 'Run an agent once, now. Runs actions on connected platforms.',
     toolset: 'arrotech_agents',
     method: 'POST', origin: 'api', path: '/agents/{agent_id}/execute', auth: 'bearer',
-    input: { agent_id: agentId, input_data: jsonObject('Input for this run.').optional() },
+    input: () => ({ agent_id: agentId, input_data: jsonObject('Input for this run.').optional() }),
     // The whole body is the input (the route takes the JSON body itself).
     body: (rest) => (rest.input_data as Record<string, unknown> | undefined) ?? {},
     annotations: WRITE,
@@ -90,7 +90,7 @@ export const agentsEndpoints = [
     description: 'Delete an agent and its schedule. Cannot be undone.',
     toolset: 'arrotech_agents',
     method: 'DELETE', origin: 'api', path: '/agents/{agent_id}', auth: 'bearer',
-    input: { agent_id: agentId },
+    input: () => ({ agent_id: agentId }),
     annotations: DESTROY,
   }),
   defineEndpoint({
@@ -99,7 +99,7 @@ export const agentsEndpoints = [
     description: 'Detailed run analytics of an agent.',
     toolset: 'arrotech_agents',
     method: 'GET', origin: 'api', path: '/agents/{agent_id}/analytics', auth: 'bearer',
-    input: { agent_id: agentId },
+    input: () => ({ agent_id: agentId }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -108,7 +108,7 @@ export const agentsEndpoints = [
     description: 'Ready-made agent configurations.',
     toolset: 'arrotech_agents',
     method: 'GET', origin: 'api', path: '/agents/templates', auth: 'none',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
 ];

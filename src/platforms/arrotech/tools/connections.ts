@@ -13,7 +13,7 @@ export const connectionsEndpoints = [
     description: 'List the external platforms this Arrotech Hub account has connected (Slack, HubSpot, WhatsApp…) with their status: active, error (see error_message) or expired.',
     toolset: 'arrotech_connections',
     method: 'GET', origin: 'api', path: '/connections/', auth: 'bearer',
-    input: {},
+    input: () => ({}),
     summary: (data) => listLine(itemsOf(data, 'connections'), 'connections', (c) => named(c, ['name', 'platform'], ['platform'], textOf(c, 'status'))),
     next: (data) => {
       // A broken one first: that is the one worth testing.
@@ -29,7 +29,7 @@ export const connectionsEndpoints = [
     description: 'Connect an external platform so its tools become available (e.g. slack enables slack_send_message). Get platform ids from arrotech_connections_platforms; check the config first with arrotech_connections_test_new.',
     toolset: 'arrotech_connections',
     method: 'POST', origin: 'api', path: '/connections/', auth: 'bearer',
-    input: { platform: z.string().min(1).describe("Platform id, e.g. 'slack'."), name: z.string().min(1).describe('A friendly name for the connection.'), config },
+    input: () => ({ platform: z.string().min(1).describe("Platform id, e.g. 'slack'."), name: z.string().min(1).describe('A friendly name for the connection.'), config }),
     annotations: WRITE,
   }),
   defineEndpoint({
@@ -38,7 +38,7 @@ export const connectionsEndpoints = [
     description: 'Replace a connection\'s name, status and config (all three are required by the platform).',
     toolset: 'arrotech_connections',
     method: 'PUT', origin: 'api', path: '/connections/{connection_id}', auth: 'bearer',
-    input: { connection_id: connectionId, name: z.string().min(1), status: z.string().min(1).describe('active, error or expired.'), config },
+    input: () => ({ connection_id: connectionId, name: z.string().min(1), status: z.string().min(1).describe('active, error or expired.'), config }),
     annotations: UPDATE,
   }),
   defineEndpoint({
@@ -47,7 +47,7 @@ export const connectionsEndpoints = [
     description: 'Delete a connection; the tools it enabled stop working. Cannot be undone.',
     toolset: 'arrotech_connections',
     method: 'DELETE', origin: 'api', path: '/connections/{connection_id}', auth: 'bearer',
-    input: { connection_id: connectionId },
+    input: () => ({ connection_id: connectionId }),
     annotations: DESTROY,
   }),
   defineEndpoint({
@@ -56,7 +56,7 @@ export const connectionsEndpoints = [
     description: 'Check that a saved connection still authenticates with its platform.',
     toolset: 'arrotech_connections',
     method: 'POST', origin: 'api', path: '/connections/{connection_id}/test', auth: 'bearer',
-    input: { connection_id: connectionId },
+    input: () => ({ connection_id: connectionId }),
     onReportedFailure: 'The connection does not work: fix its config with arrotech_connections_update, then test again.',
     annotations: READ,
   }),
@@ -66,7 +66,7 @@ export const connectionsEndpoints = [
     description: 'Check a platform config before saving it with arrotech_connections_create.',
     toolset: 'arrotech_connections',
     method: 'POST', origin: 'api', path: '/connections/test', auth: 'bearer',
-    input: { platform: z.string().min(1).describe("Platform id, e.g. 'slack'."), config },
+    input: () => ({ platform: z.string().min(1).describe("Platform id, e.g. 'slack'."), config }),
     onReportedFailure: 'The config does not work with this platform: fix the credentials it names and test again before creating the connection.',
     annotations: READ,
   }),
@@ -76,7 +76,7 @@ export const connectionsEndpoints = [
     description: 'List the platforms Arrotech Hub can connect to, with their ids for arrotech_connections_create.',
     toolset: 'arrotech_connections',
     method: 'GET', origin: 'api', path: '/connections/platforms', auth: 'none',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
 ];

@@ -18,7 +18,7 @@ const sendMessagePlain = defineEndpoint({
     "Send a message to Arrotech Hub's AI in a conversation; it may call connected tools (Slack, HubSpot…) until the goal is reached, then answers. With a progress token the reply is streamed as progress. Runs actions on connected platforms.",
   toolset: 'arrotech_conversations',
   method: 'POST', origin: 'api', path: '/chat/conversations/{conversation_id}/messages', auth: 'bearer',
-  input: { conversation_id: conversationId, content: z.string().min(1).describe('The message (markdown).'), provider },
+  input: () => ({ conversation_id: conversationId, content: z.string().min(1).describe('The message (markdown).'), provider }),
   annotations: WRITE,
 });
 
@@ -39,7 +39,7 @@ export const conversationsEndpoints = [
     description: 'List the conversation threads (ids and titles, most recent first). Read messages with arrotech_conversations_messages_list.',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/conversations', auth: 'bearer',
-    input: {},
+    input: () => ({}),
     summary: (data) => listLine(itemsOf(data, 'conversations'), 'conversations, most recent first', (c) => named(c, ['title'], ['id'])),
     next: (data) => {
       const conversation_id = idOf(itemsOf(data, 'conversations')[0], 'id');
@@ -53,7 +53,7 @@ export const conversationsEndpoints = [
     description: 'Start a conversation thread; then talk in it with arrotech_conversations_send_message.',
     toolset: 'arrotech_conversations',
     method: 'POST', origin: 'api', path: '/chat/conversations', auth: 'bearer',
-    input: { title: z.string().min(1).optional().describe('Optional title; generated from the first message if omitted.') },
+    input: () => ({ title: z.string().min(1).optional().describe('Optional title; generated from the first message if omitted.') }),
     body: (rest) => ({ title: rest.title ?? null }),
     summary: (data) => `Conversation ${idOf(payloadOf(data), 'id') ?? '?'} created.`,
     next: (data) => {
@@ -68,7 +68,7 @@ export const conversationsEndpoints = [
     description: 'A conversation with its title, state and messages.',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/conversations/{conversation_id}', auth: 'bearer',
-    input: { conversation_id: conversationId },
+    input: () => ({ conversation_id: conversationId }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -77,7 +77,7 @@ export const conversationsEndpoints = [
     description: 'Change a conversation title.',
     toolset: 'arrotech_conversations',
     method: 'PUT', origin: 'api', path: '/chat/conversations/{conversation_id}', auth: 'bearer',
-    input: { conversation_id: conversationId, title: z.string().min(1) },
+    input: () => ({ conversation_id: conversationId, title: z.string().min(1) }),
     annotations: UPDATE,
   }),
   defineEndpoint({
@@ -86,7 +86,7 @@ export const conversationsEndpoints = [
     description: 'Delete a conversation and all its messages. Cannot be undone.',
     toolset: 'arrotech_conversations',
     method: 'DELETE', origin: 'api', path: '/chat/conversations/{conversation_id}', auth: 'bearer',
-    input: { conversation_id: conversationId },
+    input: () => ({ conversation_id: conversationId }),
     annotations: DESTROY,
   }),
   defineEndpoint({
@@ -128,7 +128,7 @@ export const conversationsEndpoints = [
     description: 'Every message of a conversation in order: user, assistant, tool (raw integration results) and system.',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/conversations/{conversation_id}/messages', auth: 'bearer',
-    input: { conversation_id: conversationId },
+    input: () => ({ conversation_id: conversationId }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -137,7 +137,7 @@ export const conversationsEndpoints = [
     description: 'The LLM providers available for arrotech_conversations_send_message, and the default.',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/providers', auth: 'bearer',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
   defineEndpoint({
@@ -147,7 +147,7 @@ export const conversationsEndpoints = [
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/tools', auth: 'bearer',
     query: ['include_all'],
-    input: { include_all: z.boolean().optional().describe('Also list tools that still need a connection (default true).') },
+    input: () => ({ include_all: z.boolean().optional().describe('Also list tools that still need a connection (default true).') }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -156,7 +156,7 @@ export const conversationsEndpoints = [
     description: 'The files attached to a message (names for arrotech_conversations_file_download).',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/files/{conversation_id}/{message_id}', auth: 'bearer',
-    input: { conversation_id: conversationId, message_id: messageId },
+    input: () => ({ conversation_id: conversationId, message_id: messageId }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -165,7 +165,7 @@ export const conversationsEndpoints = [
     description: 'Read a file attached to a message: text files (and JSON) come back as text; for other types only the type and size.',
     toolset: 'arrotech_conversations',
     method: 'GET', origin: 'api', path: '/chat/download/{conversation_id}/{message_id}/{filename}', auth: 'bearer',
-    input: { conversation_id: conversationId, message_id: messageId, filename: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name, no path').describe('File name from arrotech_conversations_file_info.') },
+    input: () => ({ conversation_id: conversationId, message_id: messageId, filename: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name, no path').describe('File name from arrotech_conversations_file_info.') }),
     present: (res, args) => {
       const type = res.contentType.split(';')[0]!.trim().toLowerCase();
       // The HTTP client reads bodies as UTF-8: a binary file would arrive mangled, so only its description is returned.

@@ -15,7 +15,7 @@ const toolCallPlain = defineEndpoint({
     "Run one of Arrotech Hub's integration tools (e.g. slack_send_message, hubspot_contact_create) with its arguments; names and schemas from arrotech_mcp_tools_list. With a progress token it is streamed as progress. Acts on connected platforms.",
   toolset: 'arrotech_mcp',
   method: 'POST', origin: 'api', path: '/mcp/call', auth: 'bearer',
-  input: { name: z.string().min(1).describe('Tool name from arrotech_mcp_tools_list.'), arguments: jsonObject("The tool's arguments, per its schema.").default({}) },
+  input: () => ({ name: z.string().min(1).describe('Tool name from arrotech_mcp_tools_list.'), arguments: jsonObject("The tool's arguments, per its schema.").default({}) }),
   onReportedFailure: FAILED_CALL,
   annotations: WRITE,
 });
@@ -37,7 +37,7 @@ export const mcpEndpoints = [
     toolset: 'arrotech_mcp',
     method: 'GET', origin: 'api', path: '/mcp/tools', auth: 'bearer',
     query: ['include_all'],
-    input: { include_all: z.boolean().optional().describe('Also list tools that still need a connection.') },
+    input: () => ({ include_all: z.boolean().optional().describe('Also list tools that still need a connection.') }),
     annotations: READ,
   }),
   defineEndpoint({

@@ -15,7 +15,7 @@ export const templatesEndpoints = [
     toolset: 'arrotech_templates',
     method: 'GET', origin: 'api', path: '/templates/', auth: 'none',
     query: ['category', 'difficulty', 'search', 'connection'],
-    input: { category: filter('Category (arrotech_templates_categories).'), difficulty: filter('beginner, intermediate or advanced.'), search: filter('Search term.'), connection: filter("Required connection, e.g. 'slack'.") },
+    input: () => ({ category: filter('Category (arrotech_templates_categories).'), difficulty: filter('beginner, intermediate or advanced.'), search: filter('Search term.'), connection: filter("Required connection, e.g. 'slack'.") }),
     summary: (data) => listLine(itemsOf(data, 'templates'), 'templates', (t) => named(t, ['name'], ['id'])),
     next: (data) => {
       const id = idOf(itemsOf(data, 'templates')[0], 'id');
@@ -29,7 +29,7 @@ export const templatesEndpoints = [
     description: 'The template categories.',
     toolset: 'arrotech_templates',
     method: 'GET', origin: 'api', path: '/templates/categories', auth: 'none',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
   defineEndpoint({
@@ -38,7 +38,7 @@ export const templatesEndpoints = [
     description: 'A template with its steps and required connections.',
     toolset: 'arrotech_templates',
     method: 'GET', origin: 'api', path: '/templates/{template_id}', auth: 'none',
-    input: { template_id: templateId },
+    input: () => ({ template_id: templateId }),
     summary: (data) => `Template ${named(payloadOf(data), ['name'], ['id']) ?? '?'}${Array.isArray(payloadOf(data).connections) ? `; needs: ${(payloadOf(data).connections as unknown[]).join(', ') || 'no connection'}` : ''}.`,
     next: (_data, args) => [{ tool: 'arrotech_templates_use', arguments: { template_id: args.template_id }, why: 'create a workflow from it in the account' }],
     annotations: READ,
@@ -49,7 +49,7 @@ export const templatesEndpoints = [
     description: 'Create a workflow in the account from a template; returns the new workflow.',
     toolset: 'arrotech_templates',
     method: 'POST', origin: 'api', path: '/templates/{template_id}/use', auth: 'bearer',
-    input: { template_id: templateId, config: jsonObject('Optional template settings.').optional() },
+    input: () => ({ template_id: templateId, config: jsonObject('Optional template settings.').optional() }),
     body: (rest) => (rest.config as Record<string, unknown> | undefined) ?? {},
     summary: (data) => `Created workflow ${textOf(payloadOf(data), 'workflow_id') ?? '?'} from the template.`,
     next: (data) => workflowFollowUps({ id: idOf(payloadOf(data), 'workflow_id') }),
@@ -61,7 +61,7 @@ export const templatesEndpoints = [
     description: 'The featured templates.',
     toolset: 'arrotech_templates',
     method: 'GET', origin: 'api', path: '/templates/featured/list', auth: 'none',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
   defineEndpoint({
@@ -70,7 +70,7 @@ export const templatesEndpoints = [
     description: 'The most used templates.',
     toolset: 'arrotech_templates',
     method: 'GET', origin: 'api', path: '/templates/stats/popular', auth: 'none',
-    input: {},
+    input: () => ({}),
     annotations: READ,
   }),
 ];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { CompositeSpecOf, EndpointSpecOf } from '../../../core/declarations.js';
+import type { CompositeSpecOf, Declared, EndpointSpecOf } from '../../../core/declarations.js';
+import { lazyInput } from '../../../core/declarations.js';
 import type { ArrotechContext } from '../context.js';
 
 export type Toolset = 'arrotech_connections' | 'arrotech_conversations' | 'arrotech_workflows' | 'arrotech_agents' | 'arrotech_templates' | 'arrotech_mcp' | 'arrotech_diagnostics';
@@ -25,12 +26,12 @@ export type CompositeDeclaration<Shape extends z.ZodRawShape = z.ZodRawShape> = 
 export type AnyComposite = CompositeDeclaration<z.ZodRawShape>;
 export type AnyTool = AnyDeclaration | AnyComposite;
 
-export function defineEndpoint<Shape extends z.ZodRawShape>(d: EndpointDeclaration<Shape>): AnyDeclaration {
-  return d;
+export function defineEndpoint<Shape extends z.ZodRawShape>(d: Declared<EndpointDeclaration<Shape>>): AnyDeclaration {
+  return lazyInput<EndpointDeclaration<Shape>>(d);
 }
 
-export function defineTool<Shape extends z.ZodRawShape>(d: Omit<CompositeDeclaration<Shape>, 'kind'>): AnyComposite {
-  return { kind: 'composite', ...d };
+export function defineTool<Shape extends z.ZodRawShape>(d: Declared<Omit<CompositeDeclaration<Shape>, 'kind'>>): AnyComposite {
+  return lazyInput<CompositeDeclaration<Shape>>({ kind: 'composite', ...d });
 }
 
 export const isEndpoint = (t: AnyTool): t is AnyDeclaration => !('kind' in t);

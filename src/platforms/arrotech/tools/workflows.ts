@@ -24,7 +24,7 @@ export const workflowsExecute = defineEndpoint({
   description: 'Start a workflow and return at once with the execution id; arrotech_workflows_run also waits for the result. Runs actions on connected platforms.',
   toolset: 'arrotech_workflows',
   method: 'POST', origin: 'api', path: '/workflows/{workflow_id}/execute', auth: 'bearer',
-  input: { workflow_id: workflowId, input_data: jsonObject('Values for the workflow variables.').optional() },
+  input: () => ({ workflow_id: workflowId, input_data: jsonObject('Values for the workflow variables.').optional() }),
   body: (rest) => ({ input_data: rest.input_data ?? {} }),
   summary: (data) => `Execution ${textOf(payloadOf(data), 'execution_id', 'id') ?? '?'} started (${textOf(payloadOf(data), 'status') ?? 'pending'}).`,
   next: (data) => {
@@ -40,7 +40,7 @@ export const workflowsExecutionGet = defineEndpoint({
   description: 'One workflow execution: status (pending, running, completed, failed, cancelled), input, output, error.',
   toolset: 'arrotech_workflows',
   method: 'GET', origin: 'api', path: '/workflows/executions/{execution_id}', auth: 'bearer',
-  input: { execution_id: executionId },
+  input: () => ({ execution_id: executionId }),
   summary: (data, args) => {
     const ex = payloadOf(data);
     return `Execution ${String(args.execution_id)} is ${textOf(ex, 'status') ?? 'in an unnamed state'}${typeof ex.current_step === 'number' && typeof ex.total_steps === 'number' ? ` (step ${ex.current_step}/${ex.total_steps})` : ''}${textOf(ex, 'error_message') ? `: ${textOf(ex, 'error_message')}` : ''}.`;
@@ -55,7 +55,7 @@ export const workflowsExecutionCancel = defineEndpoint({
   description: 'Stop a pending or running workflow execution.',
   toolset: 'arrotech_workflows',
   method: 'POST', origin: 'api', path: '/workflows/executions/{execution_id}/cancel', auth: 'bearer',
-  input: { execution_id: executionId },
+  input: () => ({ execution_id: executionId }),
   annotations: DESTROY,
 });
 
@@ -65,7 +65,7 @@ const executionsAll = defineEndpoint({
   description: 'Workflow executions, newest first: all of the account\'s, or one workflow\'s with workflow_id.',
   toolset: 'arrotech_workflows',
   method: 'GET', origin: 'api', path: '/workflows/executions', auth: 'bearer',
-  input: { workflow_id: workflowId.optional() },
+  input: () => ({ workflow_id: workflowId.optional() }),
   summary: (data) => listLine(itemsOf(data, 'executions'), 'executions, newest first', (e) => `${textOf(e, 'id', 'execution_id') ?? '?'} ${textOf(e, 'status') ?? ''}`.trim()),
   next: (data) => {
     const newest = itemsOf(data, 'executions')[0];
@@ -171,7 +171,7 @@ export const workflowsEndpoints = [
     description: 'Build a draft workflow from plain English: the AI splits it into steps, maps them to connected tools and wires the data. Be specific about platforms and filters. Review the steps with arrotech_workflows_get.',
     toolset: 'arrotech_workflows',
     method: 'POST', origin: 'api', path: '/workflows/create', auth: 'bearer',
-    input: { description: z.string().min(1).describe('What the workflow should do, in plain English.'), name: z.string().min(1).optional() },
+    input: () => ({ description: z.string().min(1).describe('What the workflow should do, in plain English.'), name: z.string().min(1).optional() }),
     summary: (data) => `Created workflow ${named(payloadOf(data), ['name'], ['id']) ?? '?'}${stepCount(payloadOf(data))}; review its steps before running it.`,
     next: (data) => workflowFollowUps(payloadOf(data)).reverse(),
     annotations: WRITE,
@@ -182,7 +182,7 @@ export const workflowsEndpoints = [
     description: "The account's workflows.",
     toolset: 'arrotech_workflows',
     method: 'GET', origin: 'api', path: '/workflows/', auth: 'bearer',
-    input: {},
+    input: () => ({}),
     summary: (data) => listLine(itemsOf(data, 'workflows'), 'workflows', (w) => named(w, ['name'], ['id'], textOf(w, 'status'))),
     next: (data) => workflowFollowUps(itemsOf(data, 'workflows')[0]),
     annotations: READ,
@@ -193,7 +193,7 @@ export const workflowsEndpoints = [
     description: 'A workflow with its steps, trigger and variables.',
     toolset: 'arrotech_workflows',
     method: 'GET', origin: 'api', path: '/workflows/{workflow_id}', auth: 'bearer',
-    input: { workflow_id: workflowId },
+    input: () => ({ workflow_id: workflowId }),
     summary: (data) => `Workflow ${named(payloadOf(data), ['name'], ['id']) ?? '?'}: ${textOf(payloadOf(data), 'status') ?? 'no status'}${stepCount(payloadOf(data))}.`,
     next: (data) => workflowFollowUps(payloadOf(data)).slice(0, 1),
     annotations: READ,
@@ -204,7 +204,7 @@ export const workflowsEndpoints = [
     description: 'Change a workflow: only the fields given are changed; steps replaces the whole list.',
     toolset: 'arrotech_workflows',
     method: 'PUT', origin: 'api', path: '/workflows/{workflow_id}', auth: 'bearer',
-    input: {
+    input: () => ({
       workflow_id: workflowId,
       name: z.string().min(1).optional(),
       description: z.string().optional(),
@@ -214,7 +214,7 @@ export const workflowsEndpoints = [
       variables: jsonObject('Workflow variables.').optional(),
       steps: steps.optional(),
       workflow_metadata: jsonObject('Metadata.').optional(),
-    },
+    }),
     annotations: UPDATE,
   }),
   defineEndpoint({
@@ -223,7 +223,7 @@ export const workflowsEndpoints = [
     description: 'Delete a workflow. Cannot be undone.',
     toolset: 'arrotech_workflows',
     method: 'DELETE', origin: 'api', path: '/workflows/{workflow_id}', auth: 'bearer',
-    input: { workflow_id: workflowId },
+    input: () => ({ workflow_id: workflowId }),
     annotations: DESTROY,
   }),
   workflowsExecute,
@@ -232,12 +232,12 @@ export const workflowsEndpoints = [
     title: 'Run a workflow and wait',
     description: 'Start a workflow and wait for its result up to wait_seconds (default 45), reporting progress. Returns the output, or the execution_id to pass to arrotech_workflows_run_wait if still running. Runs actions on connected platforms.',
     toolset: 'arrotech_workflows',
-    input: {
+    input: () => ({
       workflow_id: workflowId,
       input_data: jsonObject('Values for the workflow variables.').optional(),
       wait_seconds: waitSeconds,
       cancel_on_abort: z.boolean().default(false).describe('If the client cancels the call, cancel the execution too.'),
-    },
+    }),
     run: async (args, ctx) => {
       const res = await requestFor(workflowsExecute, { workflow_id: args.workflow_id, input_data: args.input_data }, ctx);
       const ex = dataOf(res.json);
@@ -255,7 +255,7 @@ export const workflowsEndpoints = [
     title: 'Wait for an execution',
     description: 'Keep waiting for an execution started by arrotech_workflows_run or _execute, up to wait_seconds (default 45); returns its result or current status.',
     toolset: 'arrotech_workflows',
-    input: { execution_id: executionId, wait_seconds: waitSeconds },
+    input: () => ({ execution_id: executionId, wait_seconds: waitSeconds }),
     run: (args, ctx) => follow(String(args.execution_id), ctx, args.wait_seconds ?? ctx.config.arrotechWaitSeconds, false),
     annotations: READ,
   }),
@@ -270,7 +270,7 @@ export const workflowsEndpoints = [
     description: 'Each step of an execution: tool, status, input, output, error.',
     toolset: 'arrotech_workflows',
     method: 'GET', origin: 'api', path: '/workflows/executions/{execution_id}/steps', auth: 'bearer',
-    input: { execution_id: executionId },
+    input: () => ({ execution_id: executionId }),
     annotations: READ,
   }),
   workflowsExecutionCancel,
@@ -280,7 +280,7 @@ export const workflowsEndpoints = [
     description: 'Save a workflow from explicit steps (e.g. the tool calls of arrotech_workflows_conversation_tool_calls).',
     toolset: 'arrotech_workflows',
     method: 'POST', origin: 'api', path: '/workflows/create-from-steps', auth: 'bearer',
-    input: {
+    input: () => ({
       workflow_name: z.string().min(1),
       description: z.string(),
       steps,
@@ -288,7 +288,7 @@ export const workflowsEndpoints = [
       trigger_config: jsonObject('Trigger settings.').optional(),
       variables: jsonObject('Workflow variables.').optional(),
       workflow_metadata: jsonObject('Metadata.').optional(),
-    },
+    }),
     annotations: WRITE,
   }),
   defineEndpoint({
@@ -297,7 +297,7 @@ export const workflowsEndpoints = [
     description: 'Turn the tool calls of a conversation into a reusable workflow; preview them with arrotech_workflows_conversation_tool_calls.',
     toolset: 'arrotech_workflows',
     method: 'POST', origin: 'api', path: '/workflows/extract-from-conversation', auth: 'bearer',
-    input: {
+    input: () => ({
       conversation_id: conversationId,
       workflow_name: z.string().min(1),
       description: z.string().optional(),
@@ -305,7 +305,7 @@ export const workflowsEndpoints = [
       parameterize_fields: z.array(z.string()).optional().describe('Fields to turn into variables.'),
       trigger_type: triggerType,
       trigger_config: jsonObject('Trigger settings.').optional(),
-    },
+    }),
     body: (rest) => ({ ...rest, conversation_id: bodyId(rest.conversation_id) }),
     annotations: WRITE,
   }),
@@ -315,7 +315,7 @@ export const workflowsEndpoints = [
     description: 'The tool calls made in a conversation, to preview a workflow extraction.',
     toolset: 'arrotech_workflows',
     method: 'GET', origin: 'api', path: '/workflows/conversation/{conversation_id}/tool-calls', auth: 'bearer',
-    input: { conversation_id: conversationId },
+    input: () => ({ conversation_id: conversationId }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -324,7 +324,7 @@ export const workflowsEndpoints = [
     description: 'Create a workflow with a chat agent prompt from a description.',
     toolset: 'arrotech_workflows',
     method: 'POST', origin: 'api', path: '/workflows/chat-agent', auth: 'bearer',
-    input: { description: z.string().min(1), name: z.string().min(1).optional() },
+    input: () => ({ description: z.string().min(1), name: z.string().min(1).optional() }),
     annotations: WRITE,
   }),
 ];
@@ -337,7 +337,7 @@ export const workflowDiagnostics = [
     description: 'Evaluate a workflow condition against a context, to debug a branch.',
     toolset: 'arrotech_diagnostics',
     method: 'POST', origin: 'api', path: '/workflows/test-condition', auth: 'bearer',
-    input: { condition: jsonObject('The condition object.'), context: jsonObject('Variables and step results.') },
+    input: () => ({ condition: jsonObject('The condition object.'), context: jsonObject('Variables and step results.') }),
     annotations: READ,
   }),
   defineEndpoint({
@@ -346,7 +346,7 @@ export const workflowDiagnostics = [
     description: 'Fill {{variables}} in parameters from a context, to debug a step.',
     toolset: 'arrotech_diagnostics',
     method: 'POST', origin: 'api', path: '/workflows/test-variable-substitution', auth: 'bearer',
-    input: { parameters: jsonObject('Parameters with {{variables}}.'), context: jsonObject('Values.') },
+    input: () => ({ parameters: jsonObject('Parameters with {{variables}}.'), context: jsonObject('Values.') }),
     annotations: READ,
   }),
 ];
