@@ -468,9 +468,9 @@ export function writeReport(r, jsonPath) {
     const extra = cs.shippedAll.toolsList.median - cs.shipped.toolsList.median;
     recs.push(
       `**Cold start: ${x(cr0.shippedVsOneTool)} the one-tool SDK server with AgentPMT alone, ${x(cr0.shippedAllVsOneTool)} with all three platforms configured.** ` +
-        `Done: the bundle is what ships (no module resolution through node_modules), a start-up loads only the platforms it serves (\`src/platforms/registry.ts\`), the SDK's default ajv validator, zod-to-json-schema and zod's 60 locales are left out of the bundle, and tools/list entries are computed when the bundle is built. ` +
-        `Each served platform still costs its module code and the zod schemas of its whole catalog at start-up: AgentRuntime and Arrotech add ${ms(extra)} together in this run. ` +
-        'What would remove it: answer initialize and tools/list from data computed at build time (listings, toolsets, each platform\'s instructions moved to a light module) and load a platform\'s code on its first tool call, resources or prompts request; `registerExtras` (resources, prompts) would have to be registered without the runtime, since the SDK refuses capabilities after connecting.',
+        `Done: the bundle is what ships (no module resolution through node_modules), a start-up loads only the platforms it serves (\`src/platforms/registry.ts\`), the SDK's default ajv validator, zod-to-json-schema and zod's 60 locales are left out of the bundle, tools/list entries are computed when the bundle is built, and each tool's zod argument schema is built on its first call (\`lazyInput\`). ` +
+        `Each served platform still costs its module code and its runtime at start-up: AgentRuntime and Arrotech add ${ms(extra)} together in this run. ` +
+        'What would remove the rest: answer initialize and tools/list from data computed at build time (toolsets, each platform\'s instructions moved to a light module) and load a platform\'s code on its first tool call, resources or prompts request; `registerExtras` (resources, prompts) would have to be registered without the runtime, since the SDK refuses capabilities after connecting. The rest of a launch is Node itself, the MCP SDK (its protocol types are zod schemas built at import) and zod.',
     );
   }
   if (mem.points) {
