@@ -72,7 +72,11 @@ export class WalletManager {
           'Create one with wallet_create (needs AGENTPMT_KEYSTORE_PASSWORD set), or ask the user to set AGENTPMT_KEYSTORE (+ AGENTPMT_KEYSTORE_PASSWORD) or AGENTPMT_PRIVATE_KEY.',
       });
     }
+    // scrypt runs on libuv's thread pool: load the signer (viem) on the main thread meanwhile,
+    // so the first signed call pays for the slower of the two, not for both.
+    const loading = signer().catch(() => undefined);
     const { key } = await decryptKeystoreFile(this.#config.keystore, this.#config.keystorePassword);
+    await loading;
     await this.adoptKey(key, 'keystore');
   }
 
