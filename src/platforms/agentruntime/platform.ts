@@ -22,12 +22,21 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   });
   // One consent book per process: a confirm token is honoured only by the server that issued it.
   const shared: Omit<ArContext, 'signal' | 'progress' | 'elicit'> = { config, http, secrets: new SecretStore(config.home), consent: new ConsentBook() };
+  // Stored secrets join the log scrubber before any tool runs, but the first tools/list does not wait for the files.
+  let scrubbed: Promise<void> | undefined;
+  const scrubOnce = () => (scrubbed ??= shared.secrets.scrubAll().catch(() => undefined));
   return {
     tools,
-    start: () => shared.secrets.scrubAll().catch(() => undefined),
+    start: () => {
+      void scrubOnce();
+      return Promise.resolve();
+    },
     session: () => ({
       // The assembly hands back our own catalog entries.
-      call: (tool, args, scope) => execute(tool as AnyArTool, args, { ...shared, ...scope }),
+      call: async (tool, args, scope) => {
+        await scrubOnce();
+        return execute(tool as AnyArTool, args, { ...shared, ...scope });
+      },
     }),
     close: () => http.destroy(),
   };
