@@ -6,7 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../src/platforms/index.js';
-import { ROOT } from '../helpers.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ROOT, sandboxEnv, withSandbox } from '../helpers.js';
 import { listingOf } from '../../src/server.js';
 
 /**
@@ -15,6 +16,7 @@ import { listingOf } from '../../src/server.js';
  * dependencies, so nothing else is fetched. From there: the bin lists every tool of every
  * platform, the sandbox serves (its x402 facilitator is bundled too), and the demo runs to its end.
  */
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string };
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let app: string;
 let bin: string;
@@ -62,6 +64,27 @@ describe('the npm tarball, installed into an empty folder', () => {
       for (const p of PLATFORMS) for (const d of p.catalog) expect(listed.get(d.name), d.name).toEqual(listingOf(d));
     } finally {
       await client.close();
+    }
+  }, 60_000);
+
+  it('a payment above the approval threshold asks the user through the bundle (its lazily loaded validator checks the answer) and pays', async () => {
+    const sandbox = await withSandbox();
+    const client = new Client({ name: 'tarball-eliciting', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { approve: true } };
+    });
+    const env = sandboxEnv(sandbox, { AGENTPMT_PRIVATE_KEY: vectors.private_key, AGENTPMT_APPROVAL_THRESHOLD_USD: '0', AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-pay-')) });
+    await client.connect(new StdioClientTransport({ command: bin, env: { PATH: process.env.PATH ?? '', ...env }, cwd: app, stderr: 'pipe' }));
+    try {
+      const r = await client.callTool({ name: 'marketplace_invoke', arguments: { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: { message: 'from the bundle' }, payment: 'x402' } });
+      expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      expect(asked).toHaveLength(1);
+      expect(((r.structuredContent as { payment?: { status?: string } }).payment ?? {}).status).toBe('settled');
+    } finally {
+      await client.close();
+      await sandbox.close();
     }
   }, 60_000);
 
