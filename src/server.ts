@@ -198,7 +198,8 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
     const elicit = server.server.getClientCapabilities()?.elicitation
       ? async (message: string, requestedSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] }): Promise<ElicitAnswer> => {
           await jsonSchemaValidatorReady(); // the SDK checks the answer against requestedSchema with it
-          const r = await server.server.elicitInput({ message, requestedSchema: requestedSchema as never }, { signal: extra.signal });
+          // Related to the call, so the question travels on the call's own stream (HTTP), not only a GET stream the client may not hold.
+          const r = await server.server.elicitInput({ message, requestedSchema: requestedSchema as never }, { signal: extra.signal, relatedRequestId: extra.requestId });
           return { action: r.action, ...(r.content ? { content: r.content as Record<string, unknown> } : {}) };
         }
       : undefined;

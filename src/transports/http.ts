@@ -8,7 +8,7 @@ import { log } from '../core/log.js';
 import { isLoopbackHost } from '../core/shared/loopback.js';
 import { jsonRpcProblem } from './jsonrpc-check.js';
 import { bridgeToWebTransport } from './web-bridge.js';
-import { SessionTransport } from './session-transport.js';
+import { replyOver, SessionTransport } from './session-transport.js';
 
 export { isLoopbackHost };
 
@@ -130,20 +130,6 @@ function originAllowed(origin: string | undefined, bindHost: string, allowed: re
   }
 }
 
-/**
- * Whether a POST may need its answer as a stream: a tool call whose client asked for progress,
- * or from a client that can be asked questions (elicitation, sent mid-call). Everything else
- * is answered in plain JSON (web-bridge.ts).
- */
-function mayStream(body: unknown, server: McpServer): boolean {
-  const elicits = server.server.getClientCapabilities()?.elicitation !== undefined;
-  return (Array.isArray(body) ? body : [body]).some((m) => {
-    if (typeof m !== 'object' || m === null || (m as { method?: unknown }).method !== 'tools/call') return false;
-    const meta = (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta;
-    return elicits || meta?.progressToken !== undefined;
-  });
-}
-
 interface Session {
   transport: SessionTransport;
   server: McpServer;
@@ -239,13 +225,13 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
       const problem = Array.isArray(body) ? undefined : jsonRpcProblem(body);
       if (problem) return sendJsonRpcError(res, problem.id === null ? 400 : 200, problem.message, {}, problem.code, problem.id);
       if (existing) {
-        const streams = mayStream(body, existing.server);
-        if (!streams && existing.transport.canAnswerDirectly(body, req.headers)) {
-          const answer = JSON.stringify(await existing.transport.answer(body, { requestInfo: { headers: req.headers } }));
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer)), 'mcp-session-id': existing.transport.sessionId! }).end(answer);
-          return;
+        if (existing.transport.canAnswerDirectly(body, req.headers)) {
+          const reply = replyOver(res, existing.transport.sessionId!);
+          existing.transport.handle(body, { requestInfo: { headers: req.headers } }, reply);
+          return reply.done;
         }
-        return bridgeToWebTransport(existing.transport.inner, req, res, body, streams);
+        // Batches (older protocol versions) may carry calls that stream: answered as the SDK streams them.
+        return bridgeToWebTransport(existing.transport.inner, req, res, body, Array.isArray(body));
       }
       if (sessionId !== undefined) throw new HttpError(404, 'Session not found: start a new session with initialize.');
       if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: no session; the first request must be initialize.', {}, -32600);

@@ -1,22 +1,61 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type JSONRPCRequest, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 
+/** Where the direct path delivers what the server sends about one request. */
+export interface Reply {
+  /** A notification or request about the request (progress, an elicitation): the answer becomes a stream. */
+  event(message: JSONRPCMessage): void;
+  /** The answer; ends the HTTP response. */
+  answer(message: JSONRPCMessage): void;
+}
+
+/**
+ * The answer to one POST, as plain JSON unless the server sends something about the request
+ * before answering it (progress, a question for the user): then, from that moment, an event
+ * stream, as the SDK's transport would have sent from the start.
+ */
+export function replyOver(res: ServerResponse, sessionId: string): Reply & { done: Promise<void> } {
+  let streaming = false;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const frame = (message: JSONRPCMessage) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+  return {
+    done,
+    event(message) {
+      if (!streaming) {
+        streaming = true;
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'mcp-session-id': sessionId });
+        res.flushHeaders();
+      }
+      res.write(frame(message));
+    },
+    answer(message) {
+      if (streaming) res.end(frame(message));
+      else {
+        const text = JSON.stringify(message);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'mcp-session-id': sessionId }).end(text);
+      }
+      finish();
+    },
+  };
+}
+
 /**
  * The transport one HTTP session's server is connected to. Everything goes through the SDK's
- * web-standard transport (initialize, the GET stream, DELETE, batches, calls that may stream,
- * and every request it would refuse), except the common case: one request that can only
- * produce its answer. That one is handed to the server directly and its answer becomes the
- * HTTP body, with no Request, Response or event stream built for it (profiled at 50 sessions:
+ * web-standard transport (initialize, the GET stream, DELETE, batches, and every request it
+ * would refuse), except the common case: one request on an initialized session. That one is
+ * handed to the server directly and answered through a `Reply` (plain JSON unless something
+ * streams), with no Request, Response or web stream built for it (profiled at 50 sessions:
  * that machinery, and reading the stream back, was about a third of the server's time per call).
  */
 export class SessionTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
-  /** Answers awaited by the direct path, by request id. */
-  private readonly pending = new Map<RequestId, (answer: JSONRPCMessage) => void>();
+  /** Requests on the direct path, by id: where their events and answer go. */
+  private readonly pending = new Map<RequestId, Reply>();
 
   constructor(readonly inner: WebStandardStreamableHTTPServerTransport) {
     inner.onmessage = (message, extra) => {
@@ -37,7 +76,7 @@ export class SessionTransport implements Transport {
 
   async close(): Promise<void> {
     // Nobody will answer these any more: their callers get an error now rather than a hang.
-    for (const [id, resolve] of this.pending) resolve({ jsonrpc: '2.0', id, error: { code: -32000, message: 'The session closed before the answer.' } });
+    for (const [id, reply] of this.pending) reply.answer({ jsonrpc: '2.0', id, error: { code: -32000, message: 'The session closed before the answer.' } });
     this.pending.clear();
     await this.inner.close();
   }
@@ -47,12 +86,14 @@ export class SessionTransport implements Transport {
     const answered = id === undefined ? undefined : this.pending.get(id);
     if (answered) {
       this.pending.delete(id!);
-      answered(message);
+      answered.answer(message);
       return;
     }
-    // A notification about a call answered directly: such calls are chosen because nothing
-    // streams from them (no progress token, a client that cannot be asked), so none is expected.
-    if (options?.relatedRequestId !== undefined && this.pending.has(options.relatedRequestId)) return;
+    const about = options?.relatedRequestId === undefined ? undefined : this.pending.get(options.relatedRequestId);
+    if (about) {
+      about.event(message);
+      return;
+    }
     return this.inner.send(message, options);
   }
 
@@ -82,14 +123,12 @@ export class SessionTransport implements Transport {
     const waiting = id === undefined ? undefined : this.pending.get(id);
     if (!waiting) return;
     this.pending.delete(id!);
-    waiting({ jsonrpc: '2.0', id: id!, error: { code: -32800, message: 'Request cancelled by the client.' } });
+    waiting.answer({ jsonrpc: '2.0', id: id!, error: { code: -32800, message: 'Request cancelled by the client.' } });
   }
 
-  /** Hands one request to the server; resolves with its answer. */
-  answer(request: JSONRPCRequest, extra: MessageExtraInfo): Promise<JSONRPCMessage> {
-    return new Promise((resolve) => {
-      this.pending.set(request.id, resolve);
-      this.onmessage?.(request, extra);
-    });
+  /** Hands one request to the server; what it sends about the request, and the answer, go to `reply`. */
+  handle(request: JSONRPCRequest, extra: MessageExtraInfo, reply: Reply): void {
+    this.pending.set(request.id, reply);
+    this.onmessage?.(request, extra);
   }
 }

@@ -10,8 +10,8 @@ import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprot
  * client an event-stream parse per call. So the transport stays in SSE mode and a POST that
  * cannot produce anything but its answers (`streamable` false) has its stream read here and
  * sent as the JSON body the SDK's JSON mode would have sent. Anything else on that stream
- * (not expected) is passed on as the stream it was, only later. (The common single request
- * does not come here at all: session-transport.ts answers it directly.)
+ * (not expected) is passed on as the stream it was, only later. (Only initialize and batches
+ * come here with a body: session-transport.ts answers a single request directly.)
  */
 export async function bridgeToWebTransport(
   transport: WebStandardStreamableHTTPServerTransport,

@@ -59,7 +59,7 @@ describe('Streamable HTTP transport', () => {
     expect((await call(conn.client, 'platform_health')).isError).toBeFalsy();
   });
 
-  it('answers in plain JSON unless the call may stream: progress asked for, or a client that can be asked questions', async () => {
+  it('answers in plain JSON unless something streams: a call that reports progress turns into an event stream', async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     const session = async (capabilities: Record<string, unknown>) => {
       const init = await post(conn.server.url, auth, JSON.stringify({ ...INIT, params: { ...INIT.params, capabilities } }));
@@ -76,15 +76,20 @@ describe('Streamable HTTP transport', () => {
     const called = await plain({ method: 'tools/call', params: { name: 'platform_health', arguments: {} } });
     expect(called.headers['content-type']).toBe('application/json');
     expect((JSON.parse(called.text) as { result: { isError?: boolean } }).result.isError).toBeFalsy();
-    // Progress asked for: a stream, whose last event is the answer.
-    const streamed = await plain({ method: 'tools/call', params: { name: 'platform_health', arguments: {}, _meta: { progressToken: 'p1' } } });
-    expect(streamed.headers['content-type']).toBe('text/event-stream');
-    expect(streamed.text).toMatch(/^event: message\ndata: \{.*"id":7/m);
-    // A client that declared elicitation may be asked mid-call: its tool calls stream too.
+    // A progress token alone changes nothing when the tool reports no progress.
+    const quiet = await plain({ method: 'tools/call', params: { name: 'platform_health', arguments: {}, _meta: { progressToken: 'p0' } } });
+    expect(quiet.headers['content-type']).toBe('application/json');
+    // A run reports progress while it waits: the answer becomes a stream, progress first, the result last.
+    const run = await plain({ method: 'tools/call', params: { name: 'workflow_run', arguments: { workflow_id: sandbox.ids.workflow, prompt: 'stream it' }, _meta: { progressToken: 'p1' } } });
+    expect(run.headers['content-type']).toBe('text/event-stream');
+    const events = run.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { method?: string; id?: number });
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events[0]!.method).toBe('notifications/progress');
+    expect(events.at(-1)!.id).toBe(7);
+    // A client that can be asked questions still gets JSON when nobody asks it anything.
     const asks = await session({ elicitation: {} });
     const asked = await asks({ method: 'tools/call', params: { name: 'platform_health', arguments: {} } });
-    expect(asked.headers['content-type']).toBe('text/event-stream');
-    expect((await asks({ method: 'tools/list' })).headers['content-type']).toBe('application/json');
+    expect(asked.headers['content-type']).toBe('application/json');
   });
 
   it('unknown session → 404, non-initialize without session → 400, bad JSON → 400', async () => {
@@ -151,4 +156,47 @@ describe('idle HTTP sessions', () => {
       await shared.close();
     }
   });
+});
+
+describe('a question for the user travels on the call it belongs to', () => {
+  it('a client with no GET stream gets the elicitation on its call\'s own response stream, answers it, and the call completes', async () => {
+    const sandbox = await withSandbox();
+    const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string };
+    const token = 'elicit-http-token-0123456789';
+    const conn = await connectHttp(sandboxEnv(sandbox, { AGENTPMT_HTTP_TOKEN: token, AGENTPMT_PRIVATE_KEY: vectors.private_key, AGENTPMT_APPROVAL_THRESHOLD_USD: '0' }));
+    try {
+      const auth = { authorization: `Bearer ${token}` };
+      // A minimal client: initialize, then POSTs only (it never opens the GET stream).
+      const init = await post(conn.server.url, auth, JSON.stringify({ ...INIT, params: { ...INIT.params, capabilities: { elicitation: {} } } }));
+      const headers = { ...auth, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-06-18' };
+      await post(conn.server.url, headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      const callBody = { jsonrpc: '2.0', id: 41, method: 'tools/call', params: { name: 'marketplace_invoke', arguments: { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: { message: 'ask me' }, payment: 'x402' } } };
+      const res = await request(conn.server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(callBody) });
+      expect(res.headers['content-type']).toBe('text/event-stream');
+      let buffered = '';
+      const messages: { id?: number | string; method?: string; result?: { isError?: boolean; structuredContent?: { payment?: { status?: string } } } }[] = [];
+      for await (const chunk of res.body) {
+        buffered += String(chunk);
+        let end;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const data = buffered.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
+          buffered = buffered.slice(end + 2);
+          if (!data) continue;
+          const m = JSON.parse(data.slice(6)) as (typeof messages)[number];
+          messages.push(m);
+          // The question: answered with a POST of our own while the call's stream stays open.
+          if (m.method === 'elicitation/create') {
+            const answer = await post(conn.server.url, headers, JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { action: 'accept', content: { approve: true } } }));
+            expect(answer.status).toBe(202);
+          }
+        }
+      }
+      expect(messages.map((m) => m.method ?? `answer ${String(m.id)}`)).toEqual(['elicitation/create', 'answer 41']);
+      expect(messages[1]!.result?.isError).toBeFalsy();
+      expect(messages[1]!.result?.structuredContent?.payment?.status).toBe('settled');
+    } finally {
+      await conn.close();
+      await sandbox.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { SessionTransport } from '../../src/transports/session-transport.js';
 
@@ -20,10 +20,16 @@ async function session() {
     }),
   );
   server.registerTool('quick', { description: 'answers at once' }, () => ({ content: [{ type: 'text', text: 'quick' }] }));
+  server.registerTool('reports', { description: 'reports progress, then answers' }, async (extra) => {
+    await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: extra._meta?.progressToken ?? 0, progress: 1, total: 2 } });
+    return { content: [{ type: 'text', text: 'reported' }] };
+  });
   const transport = new SessionTransport(new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => 's1' }));
   await server.connect(transport);
-  const call = (id: number, name: string) => transport.answer({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } }, {});
-  return { transport, call, release: () => release?.() };
+  const events: JSONRPCMessage[] = [];
+  const call = (id: number, name: string, meta?: Record<string, unknown>) =>
+    new Promise<JSONRPCMessage>((answer) => transport.handle({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, ...(meta ? { _meta: meta } : {}) } }, {}, { answer, event: (m) => events.push(m) }));
+  return { transport, call, events, release: () => release?.() };
 }
 
 describe('an HTTP session answering directly', () => {
@@ -36,6 +42,15 @@ describe('an HTTP session answering directly', () => {
     await new Promise((r) => setTimeout(r, 20));
     s.release();
     expect(await slow).toEqual({ jsonrpc: '2.0', id: 3, result: { content: [{ type: 'text', text: 'released' }] } });
+  });
+
+  it('what the server sends about a request (progress) reaches its reply before the answer; nothing else does', async () => {
+    const s = await session();
+    const answered = await s.call(5, 'reports', { progressToken: 'p5' });
+    expect(s.events).toEqual([{ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'p5', progress: 1, total: 2 } }]);
+    expect(answered).toMatchObject({ id: 5 });
+    await s.call(6, 'quick');
+    expect(s.events).toHaveLength(1);
   });
 
   it('a request the client cancels ends with a cancellation error (the server itself sends nothing)', async () => {
