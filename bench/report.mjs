@@ -439,7 +439,6 @@ export function writeReport(r, jsonPath) {
     const sup = hp.supplementary ?? {};
     const raw50 = sup.rawClient50;
     const wSse = sup.whatIfSse50;
-    const wJson = sup.whatIfJson50;
     const c = l50.cpuMsPerCall;
     const sum = c.server + c.benchClient + c.sandbox;
     const areas = pf.hotPathHttp?.byArea ?? [];
@@ -455,11 +454,8 @@ export function writeReport(r, jsonPath) {
         `CPU per call: server ${ms(c.server)} (user + system, GC threads and the kernel's loopback TCP included), SDK client ${ms(c.benchClient)}, sandbox ${ms(c.sandbox)} — ${ms(sum)} in all, which caps this machine at ~${n(2000 / sum, 0)} calls/s. ` +
         (areas.length ? `In the server profile the project's own code (\`dist/\`) is ${n(distShare, 1)}% of the CPU; the SDK's Streamable HTTP stack (SDK, \`@hono/node-server\`, web streams, Node's built-in Request/Response, zod validation of every message) is ${n(sdkShare, 1)}% and sockets/HTTP parsing most of the rest, so nothing in \`src/\` moves this much. ` : '') +
         (raw50 ? `With a lighter load generator (raw undici client) the same server did ${n(raw50.callsPerSec, 0)} calls/s, p99 ${ms(raw50.latencyMs.p99)}: the SDK client's own CPU is a large part of what the 50-session figure measures on 2 cores. ` : '') +
-        (wSse && !wJson
+        (wSse
           ? `Against the transport setup before issue 18 (the SDK's Node adapter, SSE answers), same run, interleaved: ${n(wSse.callsPerSec, 0)} → ${n(l50.callsPerSec, 0)} calls/s, p99 ${ms(wSse.latencyMs.p99)} → ${ms(l50.latencyMs.p99)}, server CPU ${ms(wSse.cpuMsPerCall.server)} → ${ms(c.server)} per call (the old setup's copy skips the Host/Origin/token/size checks). Plain JSON answers (src/transports/web-bridge.ts) save the client its event-stream parse; progress and elicitation still stream. `
-          : '') +
-        (wSse && wJson
-          ? `Answering POSTs as plain JSON (\`enableJsonResponse: true\`) instead of an SSE stream, same copy of the server both ways${wSse.runs ? `, ${wSse.runs} interleaved runs each` : ''}: ${n(wSse.callsPerSec, 0)} → ${n(wJson.callsPerSec, 0)} calls/s${wSse.each ? ` (runs: ${wSse.each.map((x) => n(x.callsPerSec, 0)).join(', ')} vs ${wJson.each.map((x) => n(x.callsPerSec, 0)).join(', ')})` : ''}, p99 ${ms(wSse.latencyMs.p99)} → ${ms(wJson.latencyMs.p99)}, server CPU ${ms(wSse.cpuMsPerCall.server)} → ${ms(wJson.cpuMsPerCall.server)} per call; it would also drop progress notifications and elicitation during a call${wJson.callsPerSec < 1.2 * wSse.callsPerSec ? ', so it is not worth it' : ', so weigh the gain against that'}. `
           : '') +
         (httpMet ? '' : 'What would move it: less CPU per call inside the SDK\'s HTTP stack (upstream), or more server processes (\`node:cluster\`, sessions pinned by a sticky balancer) on a host with cores to spare for them, the client and the platform.'),
     );

@@ -659,10 +659,11 @@ const RAW_CLIENT = {
 
 /** The shipped CLI over HTTP, or bench/what-if-http.mjs (the same createMcpServer behind a minimal copy of serveHttp). */
 const SHIPPED_SERVER = { label: 'node dist/cli.js --transport http', start: () => startHttpServer(serverEnv()) };
-const whatIfServer = (json) => ({
-  label: `bench/what-if-http.mjs (copy of serveHttp, enableJsonResponse: ${json})`,
+/** The transport setup before issue 18 (the SDK's Node adapter, every answer an SSE stream): the HTTP reference. */
+const BEFORE_SERVER = {
+  label: 'bench/what-if-http.mjs (copy of serveHttp before issue 18, enableJsonResponse: false)',
   start: async () => {
-    const child = spawnNode([path.join(HERE, 'what-if-http.mjs')], serverEnv({ WHATIF_JSON_RESPONSE: json ? '1' : '0' }));
+    const child = spawnNode([path.join(HERE, 'what-if-http.mjs')], serverEnv({ WHATIF_JSON_RESPONSE: '0' }));
     child.stdin.end();
     const errTail = tail(child.stderr);
     const url = await waitForMatch(child.stderr, /listening on (http:\/\/\S+)/, 15_000, 'the what-if server URL').catch((e) => {
@@ -672,7 +673,7 @@ const whatIfServer = (json) => ({
     child.stdout.resume();
     return { child, pid: child.pid, url, errTail };
   },
-});
+};
 
 async function httpLevel(sessions, clientKind = SDK_CLIENT, serverKind = SHIPPED_SERVER) {
   const server = await serverKind.start();
@@ -782,12 +783,12 @@ async function httpPhase() {
   const before50 = [];
   const l10 = await httpLevel(10);
   runs50.push(await httpLevel(50));
-  before50.push(await httpLevel(50, SDK_CLIENT, whatIfServer(false)));
+  before50.push(await httpLevel(50, SDK_CLIENT, BEFORE_SERVER));
   const l200 = await httpLevel(200);
   runs50.push(await httpLevel(50));
-  before50.push(await httpLevel(50, SDK_CLIENT, whatIfServer(false)));
+  before50.push(await httpLevel(50, SDK_CLIENT, BEFORE_SERVER));
   runs50.push(await httpLevel(50));
-  before50.push(await httpLevel(50, SDK_CLIENT, whatIfServer(false)));
+  before50.push(await httpLevel(50, SDK_CLIENT, BEFORE_SERVER));
   const levels = [l10, poolRuns(runs50), l200];
   const supplementary = { rawClient50: await httpLevel(50, RAW_CLIENT), whatIfSse50: poolRuns(before50) };
   return { tool: 'platform_health', client: SDK_CLIENT.label + ', one session each, all in the bench process', levels, supplementary };

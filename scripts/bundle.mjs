@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const BUNDLE_EXTERNAL = ['pg-native', 'pg-cloudflare', 'cloudflare:sockets'];
+const BUNDLE_EXTERNAL = ['pg-native', 'pg-cloudflare', 'cloudflare:sockets'];
 
 /**
  * Code a launch would load and never run, left out of the bundle:

@@ -92,6 +92,9 @@ function essentialHints(a: Omit<Annotations, 'title'>): Annotations | undefined 
   return Object.keys(out).length ? out : undefined;
 }
 
+/** A catalog tool declares a shape; an extra tool (pinned, federated) its schema. */
+const zodOf = (tool: ToolSurface | ExtraTool): z.ZodType => ('toolset' in tool ? z.object(tool.input) : tool.input);
+
 /**
  * What tools/list shows of a tool. The SDK converts every zod schema to JSON Schema on each
  * tools/list and emits draft-07 with constructs several hosts reject: we convert once, to the
@@ -101,8 +104,7 @@ function essentialHints(a: Omit<Annotations, 'title'>): Annotations | undefined 
 export function listingOf(tool: ToolSurface | ExtraTool): Tool {
   const built = 'toolset' in tool ? PRECOMPUTED_LISTINGS?.[tool.name] : undefined;
   if (built) return built as Tool;
-  const schema = 'toolset' in tool ? z.object(tool.input) : tool.input;
-  const inputSchema = ('jsonSchema' in tool && tool.jsonSchema ? portableJsonSchema(tool.jsonSchema) : portableInputSchema(schema)) as Tool['inputSchema'];
+  const inputSchema = ('jsonSchema' in tool && tool.jsonSchema ? portableJsonSchema(tool.jsonSchema) : portableInputSchema(zodOf(tool))) as Tool['inputSchema'];
   // The title is top-level only: repeating it in annotations costs ~220 tokens of every tools/list.
   const annotations = essentialHints(tool.annotations);
   const own = 'outputSchema' in tool ? tool.outputSchema : RESULT_SCHEMA;
@@ -115,7 +117,7 @@ function compile(tool: ToolSurface | ExtraTool): Compiled {
   let c = compiled.get(tool);
   if (!c) {
     let schema: z.ZodType | undefined;
-    const schemaOf = () => (schema ??= 'toolset' in tool ? z.object(tool.input) : tool.input);
+    const schemaOf = () => (schema ??= zodOf(tool));
     c = {
       listing: listingOf(tool),
       get schema() {

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig, secretValues } from '../src/config.js';
 import { log } from '../src/core/log.js';
 import { createMcpServer, createSharedRuntime, RESULT_SCHEMA } from '../src/server.js';
@@ -83,6 +83,16 @@ export async function connectStdio(env: Record<string, string>): Promise<Connect
 }
 
 /** An SDK Client over Streamable HTTP against an in-process server built from the same env. */
+/** A client that can be asked questions (elicitation): records each one in `asked` and gives `answer`. */
+export function elicitingClient(answer: ElicitResult, asked: string[] = []): Client {
+  const client = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    asked.push(req.params.message);
+    return answer;
+  });
+  return client;
+}
+
 export async function connectHttp(env: Record<string, string>, makeClient: () => Client = () => new Client({ name: 'agentpmt-test', version: '1.0.0' })): Promise<Connected & { server: RunningHttpServer }> {
   const config = loadConfig({ port: '0' }, env);
   // In-process server: its log lines go to the captured output too, so secrets checks cover them.

@@ -82,10 +82,8 @@ export class SessionTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const id = 'id' in message && ('result' in message || 'error' in message) ? message.id : undefined;
-    const answered = id === undefined ? undefined : this.pending.get(id);
+    const answered = 'id' in message && ('result' in message || 'error' in message) ? this.take(message.id) : undefined;
     if (answered) {
-      this.pending.delete(id!);
       answered.answer(message);
       return;
     }
@@ -120,10 +118,14 @@ export class SessionTransport implements Transport {
   private settleCancelled(message: JSONRPCMessage): void {
     if (!('method' in message) || message.method !== 'notifications/cancelled') return;
     const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-    const waiting = id === undefined ? undefined : this.pending.get(id);
-    if (!waiting) return;
-    this.pending.delete(id!);
-    waiting.answer({ jsonrpc: '2.0', id: id!, error: { code: -32800, message: 'Request cancelled by the client.' } });
+    this.take(id)?.answer({ jsonrpc: '2.0', id: id!, error: { code: -32800, message: 'Request cancelled by the client.' } });
+  }
+
+  /** The reply awaiting request `id`, no longer awaiting: each request is answered once. */
+  private take(id: RequestId | undefined): Reply | undefined {
+    const reply = id === undefined ? undefined : this.pending.get(id);
+    if (reply) this.pending.delete(id!);
+    return reply;
   }
 
   /** Hands one request to the server; what it sends about the request, and the answer, go to `reply`. */

@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { DoctorMark } from '../../src/core/platform.js';
@@ -7,7 +6,7 @@ import { agentruntime } from '../../src/platforms/agentruntime/platform.js';
 import { startAgentruntimeSandbox, type ArSandbox } from '../../src/platforms/agentruntime/sandbox/index.js';
 import { servedPlatforms } from '../../src/assembly.js';
 import { PLATFORMS } from '../../src/platforms/index.js';
-import { call, connect, connectHttp, knownSecrets, type Connected, type TransportKind } from '../helpers.js';
+import { call, connect, connectHttp, elicitingClient, knownSecrets, type Connected, type TransportKind } from '../helpers.js';
 import { arEnv, callWithProgress, errorOf } from '../support/agentruntime.js';
 
 describe.each<TransportKind>(['stdio', 'http'])('agentruntime_workflows_run over %s', (kind) => {
@@ -109,14 +108,7 @@ describe('billing consent through MCP elicitation', () => {
     ['approves', { action: 'accept', content: { approve: true } } as ElicitResult, true],
   ] as const)('the user %s: asked once with the plan and price, subscribed only on approval', async (_n, answer, subscribed) => {
     const asked: string[] = [];
-    const conn = await connectHttp(arEnv(sb), () => {
-      const c = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-      c.setRequestHandler(ElicitRequestSchema, async (req) => {
-        asked.push(req.params.message);
-        return answer;
-      });
-      return c;
-    });
+    const conn = await connectHttp(arEnv(sb), () => elicitingClient(answer, asked));
     try {
       const r = await call(conn.client, 'agentruntime_billing_subscribe', { stripe_price_id: sb.ids.priceStarter });
       expect(asked).toHaveLength(1);
@@ -144,14 +136,7 @@ describe('human tasks put to the user through MCP elicitation (ask_user)', () =>
     ['rejects', { action: 'accept', content: { approve: false } } as ElicitResult, 'failed'],
   ] as const)('the user %s: the run goes on to %s within the same call', async (_n, answer, status) => {
     const asked: string[] = [];
-    const conn = await connectHttp(arEnv(sb), () => {
-      const c = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-      c.setRequestHandler(ElicitRequestSchema, async (req) => {
-        asked.push(req.params.message);
-        return answer;
-      });
-      return c;
-    });
+    const conn = await connectHttp(arEnv(sb), () => elicitingClient(answer, asked));
     try {
       const r = await callWithProgress(conn.client, 'agentruntime_workflows_run', { workflow_id: sb.ids.approvalWorkflow, input: { customer_email: 'zoe@example.com' }, ask_user: true });
       expect(asked).toEqual([expect.stringContaining('Approve the refund for zoe@example.com?')]);
@@ -166,11 +151,7 @@ describe('human tasks put to the user through MCP elicitation (ask_user)', () =>
   });
 
   it('the user does not answer: the task comes back to the model as without ask_user', async () => {
-    const conn = await connectHttp(arEnv(sb), () => {
-      const c = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-      c.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'cancel' }));
-      return c;
-    });
+    const conn = await connectHttp(arEnv(sb), () => elicitingClient({ action: 'cancel' }));
     try {
       const r = await callWithProgress(conn.client, 'agentruntime_workflows_run', { workflow_id: sb.ids.approvalWorkflow, input: { customer_email: 'x@example.com' }, ask_user: true });
       expect(r.data.waiting_for).toBe('human_task');

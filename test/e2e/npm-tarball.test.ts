@@ -6,8 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../src/platforms/index.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { ROOT, sandboxEnv, withSandbox } from '../helpers.js';
+import { elicitingClient, ROOT, sandboxEnv, withSandbox } from '../helpers.js';
 import { listingOf } from '../../src/server.js';
 
 /**
@@ -69,12 +68,8 @@ describe('the npm tarball, installed into an empty folder', () => {
 
   it('a payment above the approval threshold asks the user through the bundle (its lazily loaded validator checks the answer) and pays', async () => {
     const sandbox = await withSandbox();
-    const client = new Client({ name: 'tarball-eliciting', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     const asked: string[] = [];
-    client.setRequestHandler(ElicitRequestSchema, async (req) => {
-      asked.push(req.params.message);
-      return { action: 'accept', content: { approve: true } };
-    });
+    const client = elicitingClient({ action: 'accept', content: { approve: true } }, asked);
     const env = sandboxEnv(sandbox, { AGENTPMT_PRIVATE_KEY: vectors.private_key, AGENTPMT_APPROVAL_THRESHOLD_USD: '0', AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-pay-')) });
     await client.connect(new StdioClientTransport({ command: bin, env: { PATH: process.env.PATH ?? '', ...env }, cwd: app, stderr: 'pipe' }));
     try {

@@ -1,10 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox, SandboxVariant } from '../../src/platforms/agentpmt/sandbox/index.js';
-import { call, connectHttp, connectStdio, SANDBOX_VARIANTS, sandboxEnv, withSandbox } from '../helpers.js';
+import { call, connectHttp, connectStdio, elicitingClient, SANDBOX_VARIANTS, sandboxEnv, withSandbox } from '../helpers.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as { private_key: string; address: string };
 const errorOf = (r: { data: Record<string, unknown> }) => r.data.error as { code: string; status?: number; message: string; next_step: string };
@@ -121,14 +119,7 @@ describe.each(SANDBOX_VARIANTS.map((v): [string, SandboxVariant] => [v.name, v])
   ] as const)('elicitation: the user answers %s', async (_n, answer, code) => {
     const env = walletEnv(sandbox, { AGENTPMT_APPROVAL_THRESHOLD_USD: '0' });
     const asked: string[] = [];
-    const conn = await connectHttp(env, () => {
-      const c = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
-      c.setRequestHandler(ElicitRequestSchema, async (req) => {
-        asked.push(req.params.message);
-        return answer;
-      });
-      return c;
-    });
+    const conn = await connectHttp(env, () => elicitingClient(answer, asked));
     try {
       const before = paidRequests(sandbox);
       const r = await call(conn.client, 'marketplace_invoke', { product: sandbox.ids.productSlug, action: sandbox.ids.actionSlug, parameters: { message: `elicit-${_n}` }, payment: 'x402' });
