@@ -6,7 +6,7 @@
 // doctor, demo, installer, the HTTP transport, viem and the keystore crypto, ajv, pg), so a
 // stdio start-up loads only what it runs. `node scripts/bundle.mjs [outDir]` (default bundle/).
 // Left out (external): pg's optional native and Cloudflare back-ends (pg runs without them).
-import { chmodSync, readdirSync, statSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -45,16 +45,29 @@ const startupStubs = {
  * Every catalog tool's tools/list entry, computed from dist/ now instead of at every launch
  * (src/core/precomputed-listings.ts): the bundle's copy of that module carries them.
  */
-async function precomputedListings() {
+async function precomputed() {
   const { PLATFORMS } = await import(pathToFileURL(path.join(root, 'dist', 'platforms', 'index.js')).href);
   const { listingOf } = await import(pathToFileURL(path.join(root, 'dist', 'server.js')).href);
-  return Object.fromEntries(PLATFORMS.flatMap((p) => p.catalog.map((t) => [t.name, listingOf(t)])));
+  const { indexEntry } = await import(pathToFileURL(path.join(root, 'dist', 'core', 'precomputed-listings.js')).href);
+  return {
+    listings: Object.fromEntries(PLATFORMS.flatMap((p) => p.catalog.map((t) => [t.name, listingOf(t)]))),
+    catalogs: Object.fromEntries(PLATFORMS.map((p) => [p.id, p.catalog.map(indexEntry)])),
+  };
 }
 
-const withListings = (listings) => ({
+/** The module's build-time copy: the same exports, with the data in place of undefined. */
+const withPrecomputed = ({ listings, catalogs }) => ({
   name: 'agentpmt-precomputed-listings',
   setup(build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]core[\\/]precomputed-listings\.js$/ }, () => ({ contents: `export const PRECOMPUTED_LISTINGS = JSON.parse(${JSON.stringify(JSON.stringify(listings))});`, loader: 'js' }));
+    build.onLoad({ filter: /[\\/]dist[\\/]core[\\/]precomputed-listings\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const data = (name, value) => `export const ${name} = JSON.parse(${JSON.stringify(JSON.stringify(value))});`;
+      const contents = source
+        .replace(/^export const PRECOMPUTED_LISTINGS = undefined;$/m, data('PRECOMPUTED_LISTINGS', listings))
+        .replace(/^export const PRECOMPUTED_CATALOGS = undefined;$/m, data('PRECOMPUTED_CATALOGS', catalogs));
+      if (!contents.includes('PRECOMPUTED_LISTINGS = JSON') || !contents.includes('PRECOMPUTED_CATALOGS = JSON')) throw new Error(`bundle: ${args.path} no longer has the exports this plugin fills`);
+      return { contents, loader: 'js' };
+    });
   },
 });
 
@@ -73,7 +86,7 @@ export async function bundle(outDir) {
     splitting: true,
     outdir: dist,
     external: BUNDLE_EXTERNAL,
-    plugins: [startupStubs, withListings(await precomputedListings())],
+    plugins: [startupStubs, withPrecomputed(await precomputed())],
     // CommonJS dependencies (ajv, pg, …) call require() for Node's built-ins.
     banner: { js: "import { createRequire as __agentpmtCreateRequire } from 'node:module'; const require = __agentpmtCreateRequire(import.meta.url);" },
     legalComments: 'eof', // the dependencies' licence notices stay in the shipped files

@@ -1,12 +1,16 @@
 import { ConfigError, type Config } from './config.js';
-import type { Platform, PlatformEntry, ToolSurface } from './core/platform.js';
+import type { Platform, PlatformEntry, PlatformIndex, ToolSurface } from './core/platform.js';
 import { selectTools, SelectionError } from './core/inventory.js';
+import { PRECOMPUTED_CATALOGS } from './core/precomputed-listings.js';
 import { PLATFORM_ENTRIES } from './platforms/registry.js';
 
-export interface Served {
-  platform: Platform<Config>;
-  tools: ToolSurface[];
+/** A platform this run serves and the tools it serves of it. */
+export interface ServedOf<P extends PlatformIndex<Config>> {
+  platform: P;
+  tools: P['catalog'][number][];
 }
+
+export type Served = ServedOf<Platform<Config>>;
 
 const invalid = (where: string, message: string) => new ConfigError(`Invalid setting:\n  ${where}: ${message}`);
 
@@ -24,12 +28,28 @@ export function servedEntries<E extends Pick<PlatformEntry<Config>, 'id' | 'conf
  * is rare and an error, so only then are the others loaded, to say how to serve it.
  */
 export async function loadServed(config: Config, entries: readonly PlatformEntry<Config>[] = PLATFORM_ENTRIES): Promise<Served[]> {
-  const loaded = await Promise.all(servedEntries(config, entries).map((e) => e.load()));
+  return selectAmong(config, entries, (e) => e.load());
+}
+
+/**
+ * What this run serves, from each platform's index: the catalog the bundle carries when
+ * it was built, so nothing of a platform's code loads (a build from sources loads it).
+ * The same selection and the same errors as loadServed.
+ */
+export async function servedIndex(config: Config, entries: readonly PlatformEntry<Config>[] = PLATFORM_ENTRIES): Promise<ServedOf<PlatformIndex<Config>>[]> {
+  return selectAmong(config, entries, async (e) => {
+    const catalog = PRECOMPUTED_CATALOGS?.[e.id];
+    return catalog ? { ...e, catalog } : e.load();
+  });
+}
+
+async function selectAmong<P extends PlatformIndex<Config>>(config: Config, entries: readonly PlatformEntry<Config>[], open: (e: PlatformEntry<Config>) => Promise<P>): Promise<ServedOf<P>[]> {
+  const opened = await Promise.all(servedEntries(config, entries).map(open));
   try {
-    return servedPlatforms(config, loaded);
+    return servedPlatforms(config, opened);
   } catch (err) {
-    if (!(err instanceof ConfigError) || loaded.length === entries.length) throw err;
-    return servedPlatforms(config, await Promise.all(entries.map((e) => e.load())));
+    if (!(err instanceof ConfigError) || opened.length === entries.length) throw err;
+    return servedPlatforms(config, await Promise.all(entries.map(open)));
   }
 }
 
@@ -37,11 +57,11 @@ export async function loadServed(config: Config, entries: readonly PlatformEntry
  * The platforms this run serves among `all` (loaded) and each one's tools for the chosen
  * toolsets; an unknown or unserved name stops start-up naming the setting and the fix.
  */
-export function servedPlatforms(config: Config, all: readonly Platform<Config>[]): Served[] {
+export function servedPlatforms<P extends PlatformIndex<Config>>(config: Config, all: readonly P[]): ServedOf<P>[] {
   const served = servedEntries(config, all);
-  const catalog = served.flatMap((p) => p.catalog);
+  const catalog: P['catalog'][number][] = served.flatMap((p) => p.catalog);
   const known = served.flatMap((p) => p.toolsets.known);
-  let selected: ToolSurface[];
+  let selected: P['catalog'][number][];
   try {
     selected = selectTools(catalog, config, { known, defaults: served.flatMap((p) => p.toolsets.defaults) });
   } catch (err) {
@@ -53,7 +73,7 @@ export function servedPlatforms(config: Config, all: readonly Platform<Config>[]
 }
 
 /** A name that belongs to a platform this run does not serve: say how to serve it. */
-function unservedHint(err: SelectionError, served: readonly Platform<Config>[], all: readonly Platform<Config>[]): string | undefined {
+function unservedHint(err: SelectionError, served: readonly PlatformIndex<Config>[], all: readonly PlatformIndex<Config>[]): string | undefined {
   const name = /"([^"]+)"/.exec(err.message)?.[1];
   if (name === undefined) return undefined;
   const owner = all.find((p) => !served.includes(p) && (err.setting === 'toolsets' ? p.toolsets.known.includes(name) : p.catalog.some((t) => t.name === name)));

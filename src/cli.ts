@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, parseCli, secretValues, SETTINGS, type Config } from './config.js';
 import { log } from './core/log.js';
-import { createMcpServer, createSharedRuntime } from './server.js';
 import { loadServed, type Served } from './assembly.js';
+import { earlyAnswers } from './early-answers.js';
 import { VERSION } from './version.js';
 import { INSTALL_USAGE } from './install/usage.js';
 
@@ -27,15 +27,29 @@ function helpText(): string {
   ].join('\n');
 }
 
-async function serve(config: Config, served: readonly Served[]): Promise<void> {
+/** The server and every served platform, running (only now does their code and the MCP SDK load). */
+async function startServer(config: Config, served?: readonly Served[]) {
+  const { createMcpServer, createSharedRuntime } = await import('./server.js');
   const shared = await createSharedRuntime(config, served);
   await shared.start();
+  return { shared, createMcpServer: () => createMcpServer(shared) };
+}
+
+async function serve(config: Config): Promise<void> {
   if (config.transport === 'stdio') {
-    const { serveStdio } = await import('./transports/stdio.js');
-    await serveStdio(createMcpServer(shared), shared.inflight, config.shutdownSeconds * 1000, shared.stopPayments);
-    await shared.close();
+    // The host's first two requests are answered from the settings and the bundle's catalog while the rest loads.
+    const [{ serveStdio }, early] = await Promise.all([import('./transports/stdio.js'), earlyAnswers(config)]);
+    await serveStdio({
+      early,
+      graceMs: config.shutdownSeconds * 1000,
+      build: async () => {
+        const { shared, createMcpServer } = await startServer(config);
+        return { server: createMcpServer(), inflight: shared.inflight, stopPayments: shared.stopPayments, close: () => shared.close() };
+      },
+    });
     return;
   }
+  const { shared, createMcpServer } = await startServer(config, await loadServed(config));
   const { serveHttp } = await import('./transports/http.js');
   // Listen for SIGTERM before announcing the port: a supervisor may stop us as soon as it reads it.
   const { drain, onStopSignal } = await import('./transports/shutdown.js');
@@ -52,7 +66,7 @@ async function serve(config: Config, served: readonly Served[]): Promise<void> {
     maxConnections: config.httpMaxConnections,
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     bodyTimeoutMs: config.httpBodyTimeoutMs,
-    createServer: () => createMcpServer(shared),
+    createServer: createMcpServer,
   });
   process.stderr.write(`agentpmt-mcp listening on ${running.url}\n`);
   await stopRequested;
@@ -112,10 +126,9 @@ async function main(argv: string[]): Promise<number> {
     return runDemo();
   }
   const config = loadConfig(inv.flags);
-  const served = await loadServed(config); // unknown platform, toolset or tool names stop start-up here, naming the setting
   log.setLevel(config.logLevel);
   log.addSecrets(secretValues(config));
-  await serve(config, served);
+  await serve(config); // unknown platform, toolset or tool names stop start-up before serving, naming the setting
   return 0;
 }
 

@@ -12,7 +12,7 @@ import { jsonSchemaValidatorReady, lazyJsonSchemaValidator } from './core/json-s
 import type { ToolFailure } from './core/errors.js';
 import { PLATFORM_ENTRIES } from './platforms/registry.js';
 import { log, type LogEntry } from './core/log.js';
-import { VERSION } from './version.js';
+import { serverInfo, serverInstructions, SERVER_CAPABILITIES } from './core/server-identity.js';
 import { PRECOMPUTED_LISTINGS } from './core/precomputed-listings.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -49,9 +49,6 @@ export async function createSharedRuntime(config: Config, served?: readonly Serv
   };
 }
 
-function instructionsOf(shared: SharedRuntime): string {
-  return [...shared.platforms.map((p) => p.instructions), 'Every result has a one-line summary, and a "next" list of the calls that make sense now; every error has a "Next step": follow them.'].join(' ');
-}
 
 interface Compiled {
   /** The tools/list entry, built once per declaration and shared by every session. */
@@ -175,10 +172,11 @@ function forwardLogs(server: McpServer): () => void {
  * platform's session, the rest is shared.
  */
 export function createMcpServer(shared: SharedRuntime): McpServer {
-  const server = new McpServer(
-    { name: 'agentpmt-mcp', title: shared.platforms.map((p) => p.title).join(' + ') || 'agentpmt-mcp', version: VERSION },
-    { capabilities: { logging: {}, resources: {}, prompts: {} }, instructions: instructionsOf(shared), jsonSchemaValidator: lazyJsonSchemaValidator },
-  );
+  const server = new McpServer(serverInfo(shared.platforms.map((p) => p.title)), {
+    capabilities: structuredClone(SERVER_CAPABILITIES),
+    instructions: serverInstructions(shared.platforms.map((p) => p.instructions)),
+    jsonSchemaValidator: lazyJsonSchemaValidator,
+  });
   // What a closed session must let go of (listeners on process-wide state): an HTTP server sees thousands of sessions.
   const cleanups: (() => void)[] = [];
   server.server.onclose = () => cleanups.splice(0).forEach((fn) => fn());
@@ -221,20 +219,20 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
   }
   const extraEntry = (t: ExtraTool): Entry => ({ compiled: compile(t), run: (args, scope) => t.run(args, scope) });
   const extras = (): ExtraTool[] => sessions.flatMap(({ session }) => session.extraTools?.() ?? []);
-  server.server.registerCapabilities({ tools: { listChanged: true } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [...[...fixed.values()].map((e) => e.compiled.listing), ...extras().filter((t) => !fixed.has(t.name)).map((t) => compile(t).listing)],
   }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args = {} } = request.params;
-    // Catalog tools first (the common case: no copy of any list); extra tools, which may change, only after.
-    const found = fixed.get(name) ?? extras().find((t) => t.name === name);
-    if (!found) return errorResult(await unknownTool(name, [...fixed.keys(), ...extras().map((t) => t.name)], shared));
-    const entry = 'compiled' in found ? found : extraEntry(found);
-    const parsed = await entry.compiled.schema.safeParseAsync(args);
-    if (!parsed.success) return errorResult(argumentFailure(name, parsed.error, args, entry.compiled.known));
+    // Counted from its first moment: a shutdown right after the call arrived must still wait for it.
     shared.inflight.count++;
     try {
+      // Catalog tools first (the common case: no copy of any list); extra tools, which may change, only after.
+      const found = fixed.get(name) ?? extras().find((t) => t.name === name);
+      if (!found) return errorResult(await unknownTool(name, [...fixed.keys(), ...extras().map((t) => t.name)], shared));
+      const entry = 'compiled' in found ? found : extraEntry(found);
+      const parsed = await entry.compiled.schema.safeParseAsync(args);
+      if (!parsed.success) return errorResult(argumentFailure(name, parsed.error, args, entry.compiled.known));
       const result = await entry.run(parsed.data as Record<string, unknown>, scopeOf(extra));
       return dropUnservedHints(result, (tool) => fixed.has(tool) || extras().some((t) => t.name === tool));
     } finally {

@@ -102,7 +102,13 @@ export interface DemoScript {
   show(title: string, tool: string, args?: Record<string, unknown>, opts?: { progress?: boolean }): Promise<CallToolResult>;
 }
 
-/** What the registry knows of a platform before loading it: enough to decide whether this run serves it. */
+/** What the server assembly needs of a tool to select it: its name, toolset and whether it only reads. */
+export type ToolIndexEntry = Pick<ToolSurface, 'name' | 'toolset'> & { annotations: { readOnlyHint?: boolean } };
+
+/**
+ * What the registry knows of a platform before loading it: enough to decide whether this
+ * run serves it and to answer initialize (src/platforms/<id>/identity.ts, light modules only).
+ */
 export interface PlatformIdentity<C> {
   id: string;
   title: string;
@@ -110,6 +116,18 @@ export interface PlatformIdentity<C> {
   configured(config: C): boolean;
   /** What to set to serve it, for error messages ("set AGENTRUNTIME_TOKEN"). */
   howToEnable: string;
+  toolsets: { known: readonly string[]; defaults: readonly string[] };
+  /**
+   * The platform's part of the server instructions, for the tools this run serves: what
+   * it is, the simplest path for each job, facts every tool shares (said once here, not
+   * in each description), and which toolsets are off and how to turn them on.
+   */
+  instructions(served: readonly Pick<ToolSurface, 'name' | 'toolset'>[], config: C): string;
+  /**
+   * Whether its tools/list is its catalog's selection alone, known before it runs; false
+   * when tools join at run time (AgentPMT's pinned actions and hosted tools). Default: true.
+   */
+  listIsCatalog?(config: C): boolean;
 }
 
 /**
@@ -120,6 +138,11 @@ export interface PlatformEntry<C> extends PlatformIdentity<C> {
   load(): Promise<Platform<C>>;
 }
 
+/** A platform's catalog as the assembly selects from it: loaded, or computed when the bundle was built. */
+export interface PlatformIndex<C> extends PlatformIdentity<C> {
+  catalog: readonly ToolIndexEntry[];
+}
+
 /**
  * A platform is a folder that exports one of these (src/platforms/<id>/platform.ts):
  * its settings, tools and toolsets, how it runs, its doctor checks and its sandbox.
@@ -127,13 +150,6 @@ export interface PlatformEntry<C> extends PlatformIdentity<C> {
  */
 export interface Platform<C> extends PlatformIdentity<C> {
   settings: Readonly<Record<string, SettingSpec>>;
-  /**
-   * The platform's part of the server instructions, for the tools this run serves: what
-   * it is, the simplest path for each job, facts every tool shares (said once here, not
-   * in each description), and which toolsets are off and how to turn them on.
-   */
-  instructions(served: readonly ToolSurface[], config: C): string;
-  toolsets: { known: readonly string[]; defaults: readonly string[] };
   catalog: readonly ToolSurface[];
   createRuntime(config: C, tools: readonly ToolSurface[]): PlatformRuntime;
   /** Checks of `agentpmt-mcp doctor` (loaded lazily: start-up does not pay for them). */

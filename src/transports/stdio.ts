@@ -1,25 +1,54 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { log } from '../core/log.js';
-import { GuardedStdioTransport } from './stdio-guarded.js';
 import { drain, onStopSignal } from './shutdown.js';
+import { EarlyStdioFront, type EarlyAnswers } from './stdio-early.js';
+import { StdioLines } from './stdio-lines.js';
+
+/** The running server behind stdio, built once the host needs more than the early answers. */
+export interface StdioApp {
+  server: McpServer;
+  /** Tool calls still running. */
+  inflight: { count: number };
+  /** Stops payments still waiting for the platform (recorded as unknown, answered). */
+  stopPayments(): void;
+  close(): Promise<void>;
+}
 
 /**
- * Serves one client over stdin/stdout; resolves when the client goes away or a
- * signal arrives. Running tool calls get most of `graceMs` to finish; payments
- * still waiting for the platform are then stopped (recorded as unknown, the
- * caller answered "outcome unknown, will be reconciled"), so the whole
- * shutdown stays within `graceMs`.
+ * Serves one client over stdin/stdout; resolves when the client goes away or a signal
+ * arrives. Until the server is built, `early` answers initialize and tools/list (a host
+ * waits for those at launch) and every other message waits for the server, in order.
+ * Running tool calls get most of `graceMs` to finish; payments still waiting for the
+ * platform are then stopped (recorded as unknown, the caller answered "outcome unknown,
+ * will be reconciled"), so the whole shutdown stays within `graceMs`.
  */
-export async function serveStdio(server: McpServer, inflight: { count: number } = { count: 0 }, graceMs = 10_000, stopPayments: () => void = () => undefined): Promise<void> {
-  const transport = new GuardedStdioTransport();
+export async function serveStdio(opts: { early?: EarlyAnswers; build(): Promise<StdioApp>; graceMs: number; lines?: StdioLines }): Promise<void> {
+  const lines = opts.lines ?? new StdioLines();
+  let transportClosed: (why: string) => void = () => undefined;
   const closed = new Promise<string>((resolve) => {
-    transport.onclose = () => resolve('transport closed');
+    transportClosed = resolve;
     process.stdin.once('end', () => resolve('stdin closed'));
     onStopSignal(resolve);
   });
-  await server.connect(transport);
+  const front = opts.early ? new EarlyStdioFront(lines, opts.early) : undefined;
+  if (front) {
+    front.listen();
+    const first = await Promise.race([front.needed.then(() => 'needed'), closed]);
+    if (first !== 'needed') {
+      lines.stop();
+      return;
+    }
+  }
+  const [app, { GuardedStdioTransport }] = await Promise.all([opts.build(), import('./stdio-guarded.js')]);
+  const transport = new GuardedStdioTransport(lines);
+  transport.onclose = () => transportClosed('transport closed');
+  if (front) await front.handOver(app.server, transport);
+  else await app.server.connect(transport);
   log.info('serving MCP over stdio');
   const why = await closed;
-  await drain(inflight, graceMs, stopPayments, why);
-  await server.close().catch(() => undefined);
+  // Messages handed over just now reach their handlers a tick later: let them start, so the drain waits for them.
+  await new Promise((resolve) => setImmediate(resolve));
+  await drain(app.inflight, opts.graceMs, app.stopPayments, why);
+  await app.server.close().catch(() => undefined);
+  await app.close();
 }

@@ -8,6 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../src/platforms/index.js';
 import { elicitingClient, ROOT, sandboxEnv, withSandbox } from '../helpers.js';
 import { listingOf } from '../../src/server.js';
+import { loadConfig } from '../../src/config.js';
+import { earlyAnswers } from '../../src/early-answers.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { fileURLToPath } from 'node:url';
 
 /**
  * What `npm install agentpmt-mcp` gives a user: the `npm pack` tarball of this tree installed
@@ -61,10 +65,42 @@ describe('the npm tarball, installed into an empty folder', () => {
       const listed = new Map((await client.listTools()).tools.map((t) => [t.name, t]));
       // The bundle carries listings computed when it was built: each equals what the sources compute.
       for (const p of PLATFORMS) for (const d of p.catalog) expect(listed.get(d.name), d.name).toEqual(listingOf(d));
+      // initialize was answered before the server loaded: with what the sources' server says.
+      const own = (await earlyAnswers(loadConfig({}, env))).initialize(LATEST_PROTOCOL_VERSION) as { instructions: string; serverInfo: unknown };
+      expect(client.getInstructions()).toBe(own.instructions);
+      expect(client.getServerVersion()).toEqual(own.serverInfo);
+      // The first call is the loaded server's: it refuses the missing argument in the house format.
+      const refused = await client.callTool({ name: 'marketplace_describe', arguments: {} });
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.structuredContent)).toContain('invalid_argument');
     } finally {
       await client.close();
     }
   }, 60_000);
+
+  it('answers initialize before the MCP SDK or any platform code loads (its tools/list answer is ready by then too): a host that leaves has loaded neither', () => {
+    const pkg = path.join(app, 'node_modules', 'agentpmt-mcp');
+    const hook = `export async function load(u, c, next) { if (u.startsWith('file:')) process.stderr.write('LOADED ' + u + '\\n'); return next(u, c); }`;
+    const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+    const lines = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 't', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+    ];
+    const env = { PATH: process.env.PATH ?? '', AGENTPMT_HOME: mkdtempSync(path.join(os.tmpdir(), 'agentpmt-tarball-early-')), AGENTRUNTIME_TOKEN: 'art_tarball', ARROTECH_API_KEY: 'tarball' };
+    const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, path.join(pkg, 'bundle', 'cli.js')], { input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n', env, encoding: 'utf8', timeout: 20_000 });
+    const answers = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: number; result?: { tools?: unknown[] } });
+    expect(answers.map((a) => a.id)).toEqual([1]);
+    const loaded = [...new Set(res.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => fileURLToPath(l.slice(7))))];
+    expect(loaded.length).toBeGreaterThan(1);
+    const text = loaded.map((f) => readFileSync(f, 'utf8')).join('\n');
+    // The listings the bundle carries (tools/list is answered from them) are loaded ...
+    expect(text).toContain(JSON.stringify(listingOf(PLATFORMS[0]!.catalog[0]!)).slice(0, 60));
+    // ... and nothing only the SDK's server or a platform's running code holds.
+    for (const marker of ['Cannot register capabilities after connecting to transport', 'reconciled unresolved payments', 'Check the network and AGENTRUNTIME_API_URL, then retry.', 'Check the network and the ARROTECH_API_URL setting, then retry.']) {
+      expect(text.includes(marker), marker).toBe(false);
+      expect(readdirSync(path.join(pkg, 'bundle')).some((f) => readFileSync(path.join(pkg, 'bundle', f), 'utf8').includes(marker)), `the bundle holds ${marker}`).toBe(true);
+    }
+  });
 
   it('a payment above the approval threshold asks the user through the bundle (its lazily loaded validator checks the answer) and pays', async () => {
     const sandbox = await withSandbox();

@@ -44,7 +44,7 @@ describe('start-up module graph', () => {
   it('loads only the platforms it serves: with no AgentRuntime or Arrotech credentials, none of their modules', () => {
     const files = startupFiles().map((f) => f.split(path.sep).join('/'));
     expect(files.filter((f) => /dist\/platforms\/agentpmt\/tools\//.test(f)).length).toBeGreaterThan(0);
-    // Their registry entries (entry.ts, identity.ts, settings.ts) are all a start-up pays for them.
-    expect(files.filter((f) => /dist\/platforms\/(agentruntime|arrotech)\//.test(f) && !/\/(entry|identity|settings)\.js$/.test(f))).toEqual([]);
+    // Their registry entries (entry, identity, instructions, settings, toolsets) are all a start-up pays for them.
+    expect(files.filter((f) => /dist\/platforms\/(agentruntime|arrotech)\//.test(f) && !/\/(entry|identity|instructions|settings|toolsets)\.js$/.test(f))).toEqual([]);
   });
 });

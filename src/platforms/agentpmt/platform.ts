@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import { log } from '../../core/log.js';
-import { toolsetsOffNote } from '../../core/inventory.js';
 import type { CallScope, ExtraTool, Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
 import { VERSION } from '../../version.js';
 import { AGENTPMT } from './identity.js';
@@ -19,10 +18,8 @@ import { AGENTPMT_SETTINGS } from './settings.js';
 import { accountProductsList } from './tools/account.js';
 import { marketplaceInvoke, marketplaceList } from './tools/external.js';
 import { catalog } from './tools/index.js';
-import { isEndpoint, type AnyTool, type Toolset } from './tools/types.js';
+import { isEndpoint, type AnyTool } from './tools/types.js';
 import { nameRoutes } from './errors.js';
-import { SCHEDULES_PROTOCOL } from './tools/schedules.js';
-import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 import { WalletManager } from './wallet/manager.js';
 import { createHostedRuntime, withHosted } from './hosted/runtime.js';
 import { SessionNonces } from './wallet/session.js';
@@ -129,47 +126,11 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
   });
 }
 
-/** What each toolset is for, in the instructions' list of what is on and off. */
-const TOOLSET_PURPOSE: Record<Toolset, string> = {
-  account: "the account's credits and purchases",
-  marketplace: 'find and call marketplace tools',
-  payments: 'the payment ledger, buying wallet credits',
-  wallet: 'the agent wallet',
-  workflows: 'workflow runs and sessions',
-  schedules: 'BYO-agent schedules you work on',
-  jobs: 'jobs that earn wallet credits',
-  embed: 'website embed snippets',
-  platform: 'platform health',
-  hosted: "AgentPMT's hosted tools, federated",
-};
-
-function instructions(served: readonly ToolSurface[], config: Config): string {
-  const on = new Set(served.map((t) => t.toolset));
-  const has = (name: string) => served.some((t) => t.name === name);
-  const paths = [
-    has('workflow_run') ? 'run a workflow → workflow_run (waits with progress; workflow_run_wait keeps waiting)' : undefined,
-    has('marketplace_invoke') ? 'use a marketplace tool → marketplace_search → marketplace_describe → marketplace_invoke' : undefined,
-  ].filter(Boolean);
-  return [
-    'agentpmt-mcp connects you to the AgentPMT platform: the marketplace, the account (credits, tool purchases), workflow runs, embeds, platform status, and an agent wallet of its own.',
-    paths.length ? `Simplest paths: ${paths.join('; ')}.` : '',
-    'Tools cost nothing unless their description says they pay or spend credits.',
-    'Two separate credit pools: "Account tool." marks tools that use the AgentPMT account (its token and its credits: account_credits_balance); they need AGENTPMT_BEARER_TOKEN (or AGENTPMT_API_KEY + AGENTPMT_BUDGET_KEY), and if one returns missing_credential, tell the user which setting to add instead of retrying. "Wallet tool." marks tools that use the agent wallet (its own credits: credits_balance, wallet_status), signed automatically; the key never leaves the server and no account token is needed.',
-    on.has('schedules') ? SCHEDULES_PROTOCOL : '',
-    toolsetsOffNote(TOOLSETS, served, TOOLSET_PURPOSE),
-    config.readOnly ? 'Read-only mode: tools that change something are hidden.' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-}
-
 nameRoutes(catalog.filter(isEndpoint));
 
 export const agentpmt: Platform<Config> = {
   ...AGENTPMT,
   settings: AGENTPMT_SETTINGS,
-  instructions,
-  toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
   catalog,
   createRuntime,
   sandbox: async () => (await import('./sandbox/launch.js')).launcher,

@@ -1,4 +1,3 @@
-import { toolsetsOffNote } from '../../core/inventory.js';
 import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
@@ -11,7 +10,6 @@ import { SecretStore } from './secrets.js';
 import { AGENTRUNTIME_SETTINGS } from './settings.js';
 import { catalog } from './tools/index.js';
 import type { AnyArTool } from './tools/types.js';
-import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 
 function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformRuntime {
   const http = new HttpClient({
@@ -45,16 +43,6 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
 export const agentruntime: Platform<Config> = {
   ...AGENTRUNTIME,
   settings: AGENTRUNTIME_SETTINGS,
-  instructions: (served) =>
-    [
-      'The agentruntime_* tools drive AgentRuntime (workflows, runs, human tasks, webhooks, connections, MCP servers, tokens, billing).',
-      'To run a workflow: create, publish a version, then agentruntime_workflows_run; when it stops at a human task, ask the user before approving with agentruntime_tasks_complete.',
-      'Secrets AgentRuntime shows once (webhook signing secrets, new PAT tokens) are stored locally and never returned.',
-      toolsetsOffNote(TOOLSETS, served),
-    ]
-      .filter(Boolean)
-      .join(' '),
-  toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
   catalog,
   createRuntime,
   doctor: async () => (await import('./doctor.js')).doctor,

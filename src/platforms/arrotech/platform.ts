@@ -1,4 +1,3 @@
-import { toolsetsOffNote } from '../../core/inventory.js';
 import type { Config } from '../../config.js';
 import { HttpClient } from '../../core/http-client.js';
 import type { Platform, PlatformRuntime, ToolSurface } from '../../core/platform.js';
@@ -9,7 +8,6 @@ import { execute } from './executor.js';
 import { ARROTECH_SETTINGS, authMode } from './settings.js';
 import { catalog } from './tools/index.js';
 import type { AnyTool } from './tools/types.js';
-import { DEFAULT_TOOLSETS, TOOLSETS } from './toolsets.js';
 
 function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformRuntime {
   const http = new HttpClient({
@@ -31,15 +29,6 @@ function createRuntime(config: Config, tools: readonly ToolSurface[]): PlatformR
 export const arrotech: Platform<Config> = {
   ...ARROTECH,
   settings: ARROTECH_SETTINGS,
-  instructions: (served) =>
-    [
-      'The arrotech_* tools drive Arrotech Hub: workflows built from plain-English descriptions, autonomous agents, AI conversations, connected platforms and its integration tools (arrotech_mcp_tool_call).',
-      'Arrotech Hub allows 100 requests a day on the free tier: prefer one arrotech_workflows_run over polling, and on rate_limited wait as told.',
-      toolsetsOffNote(TOOLSETS, served),
-    ]
-      .filter(Boolean)
-      .join(' '),
-  toolsets: { known: TOOLSETS, defaults: DEFAULT_TOOLSETS },
   catalog,
   createRuntime,
   doctor: async () => (await import('./doctor.js')).doctor,

@@ -3,6 +3,7 @@ import type { Config } from '../../../config.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CallScope, ExtraTool, PlatformRuntime } from '../../../core/platform.js';
 import { VERSION } from '../../../version.js';
+import { hostedEnabled } from './enabled.js';
 import type { HostedBridge, HostedTool } from './bridge.js';
 
 /** Federation as the AgentPMT platform runs it: one bridge per process, its tools in every session. */
@@ -18,11 +19,6 @@ export interface HostedRuntime {
   close(): Promise<void>;
 }
 
-/** Whether this run federates: the setting, else on exactly when there is a bearer token; and the "hosted" toolset selected. */
-export function hostedEnabled(config: Pick<Config, 'hostedMcp' | 'bearerToken' | 'toolsets'>): boolean {
-  const on = config.hostedMcp ?? config.bearerToken !== undefined;
-  return on && config.bearerToken !== undefined && config.toolsets.some((t) => t === 'hosted' || t === 'default' || t === 'all');
-}
 
 /** The hosted endpoint beside the account API unless set: production's is https://api.agentpmt.com/mcp, a sandbox's is its own. */
 export function hostedUrl(config: Pick<Config, 'hostedMcpUrl' | 'apiUrl'>): string {

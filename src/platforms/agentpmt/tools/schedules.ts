@@ -8,10 +8,6 @@ import { defineEndpoint, type AnyDeclaration } from './types.js';
 import { NEEDS_ACCOUNT_TOKEN, pathSegment } from './fields.js';
 import { idOf, itemsOf, listLine, named, textOf } from '../../../core/hints.js';
 
-/** The claim protocol, said once: in the server instructions whenever these tools are served. */
-export const SCHEDULES_PROTOCOL =
-  'BYO-agent schedules: schedules_claim → do the work yourself → schedules_advance with the same schedule_id, due_at and claim_token (outcome success|failed|skipped); schedules_release instead if you give up, so another worker can take it. The platform never runs these itself.';
-
 const dueAt = z.string().min(1).max(64).describe('The occurrence due_at exactly as schedules_claim returned it.');
 const claimToken = z.string().min(1).max(500).describe('The claim_token schedules_claim returned for this occurrence.');
 const note = z.string().max(2000).optional().describe('Optional note stored with the occurrence.');
