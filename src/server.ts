@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerRequest, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from './config.js';
 import { loadServed, type Served } from './assembly.js';
@@ -222,7 +222,12 @@ export function createMcpServer(shared: SharedRuntime): McpServer {
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [...[...fixed.values()].map((e) => e.compiled.listing), ...extras().filter((t) => !fixed.has(t.name)).map((t) => compile(t).listing)],
   }));
-  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  // Registered as Protocol registers any handler: the Server's own tools/call wrapper parses the
+  // request a second time and then re-validates (and deep-copies) every result against
+  // CallToolResultSchema. Ours are built in one shape by core/results.ts (a federated server's
+  // were validated by the SDK client that received them): profiled at 50 HTTP sessions, those
+  // two extra parses were about a tenth of the server's CPU per call.
+  Protocol.prototype.setRequestHandler.call(server.server, CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args = {} } = request.params;
     // Counted from its first moment: a shutdown right after the call arrived must still wait for it.
     shared.inflight.count++;
