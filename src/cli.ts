@@ -142,5 +142,7 @@ main(process.argv.slice(2)).then(
     const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`agentpmt-mcp: ${log.scrub(message)}\n`);
     process.exitCode = err instanceof ConfigError ? 2 : 1;
+    // Nothing may keep a server that failed to start alive (stdin read for the early answers, a pool, a timer).
+    setTimeout(() => process.exit(process.exitCode), 500).unref();
   },
 );

@@ -105,10 +105,10 @@ function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Pr
 class ClientGone extends Error {}
 
 /** Compares digests so the comparison takes the same time whatever the input's length. */
-function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+/** Compares digests, so the comparison takes the same time whatever the lengths; the expected one is hashed once. */
+function tokenMatcher(expected: string): (given: string) => boolean {
+  const want = createHash('sha256').update(expected).digest();
+  return (given) => timingSafeEqual(createHash('sha256').update(given).digest(), want);
 }
 
 /** Host names (without port) a browser on this machine could legitimately send. */
@@ -152,6 +152,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
   const headersTimeoutMs = opts.headersTimeoutMs ?? 10_000;
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 30_000;
   const sessions = new Map<string, Session>();
+  const tokenMatches = opts.token ? tokenMatcher(opts.token) : undefined;
   /** Sessions being initialized: counted against the cap before they exist. */
   let reserved = 0;
 
@@ -193,10 +194,10 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
     if (url.pathname !== '/mcp') {
       throw new HttpError(404, OAUTH_PATH.test(url.pathname) ? NO_OAUTH : 'Not found: the MCP endpoint is /mcp.');
     }
-    if (opts.token) {
+    if (tokenMatches) {
       const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
       // No WWW-Authenticate: with it, MCP clients start an OAuth flow instead of reporting the wrong token.
-      if (!m || !tokenMatches(m[1]!.trim(), opts.token)) throw new HttpError(401, 'Unauthorized (401): check the token. Send Authorization: Bearer <AGENTPMT_HTTP_TOKEN, or the content of the http-token file the server wrote>.');
+      if (!m || !tokenMatches(m[1]!.trim())) throw new HttpError(401, 'Unauthorized (401): check the token. Send Authorization: Bearer <AGENTPMT_HTTP_TOKEN, or the content of the http-token file the server wrote>.');
     }
     if (closing) throw new HttpError(503, 'Server is shutting down.', { 'retry-after': String(RETRY_AFTER_SECONDS) });
 

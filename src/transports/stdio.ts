@@ -39,7 +39,10 @@ export async function serveStdio(opts: { early?: EarlyAnswers; build(): Promise<
       return;
     }
   }
-  const [app, { GuardedStdioTransport }] = await Promise.all([opts.build(), import('./stdio-guarded.js')]);
+  const [app, { GuardedStdioTransport }] = await Promise.all([opts.build(), import('./stdio-guarded.js')]).catch((err: unknown) => {
+    lines.stop(); // stdin, already read for the early answers, must not keep a server that failed to start alive
+    throw err;
+  });
   const transport = new GuardedStdioTransport(lines);
   transport.onclose = () => transportClosed('transport closed');
   if (front) await front.handOver(app.server, transport);

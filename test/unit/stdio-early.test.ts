@@ -131,3 +131,18 @@ describe('the stdio front (answers before the server loads)', () => {
     expect(h.out.map((m) => m.id)).toEqual([null, 1]);
   });
 });
+
+describe('serveStdio', () => {
+  it('lets go of stdin when the server fails to start after the early answers, so the process can exit', async () => {
+    const { serveStdio } = await import('../../src/transports/stdio.js');
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    stdout.resume();
+    const lines = new StdioLines(stdin, stdout);
+    const serving = serveStdio({ early: answers, graceMs: 1000, lines, build: () => Promise.reject(new Error('platform failed to start')) });
+    stdin.write(JSON.stringify(INIT) + '\n');
+    stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) + '\n');
+    await expect(serving).rejects.toThrow('platform failed to start');
+    expect(stdin.listenerCount('data')).toBe(0);
+  });
+});
