@@ -34,10 +34,13 @@ const SIMPLE_METHODS = new Set(['ping', 'tools/list', 'resources/list', 'resourc
 function plainlyValid(msg: unknown): boolean {
   if (!isPlainObject(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string' || !isRequestId(msg.id)) return false;
   if (!SIMPLE_METHODS.has(msg.method)) return false;
+  // The SDK's request schema is strict: another top-level member makes it drop the message unanswered.
+  for (const key in msg) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return false;
   const params = msg.params;
   if (params === undefined) return msg.method !== 'tools/call';
   if (!isPlainObject(params)) return false;
-  if (params._meta !== undefined && !isPlainObject(params._meta)) return false;
+  // _meta with anything but a progress token (a string or a number) is for the schemas to judge.
+  if (params._meta !== undefined && !(isPlainObject(params._meta) && Object.entries(params._meta).every(([k, v]) => k === 'progressToken' && (typeof v === 'string' || typeof v === 'number')))) return false;
   if (msg.method !== 'tools/call') return true;
   return typeof params.name === 'string' && (params.arguments === undefined || isPlainObject(params.arguments));
 }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../core/log.js';
-import { isPlainObject, isRequestId } from './jsonrpc-frame.js';
+import { isPlainObject, isRequestId, type RpcProblem } from './jsonrpc-frame.js';
 import type { StdioLines } from './stdio-lines.js';
 
 /**
@@ -16,8 +17,6 @@ export interface EarlyAnswers {
   tools?: { tools: readonly unknown[] };
 }
 
-/** The id the replayed initialize carries, so its answer (already given) is recognised and not sent twice. */
-const REPLAY_ID = 'agentpmt-early-initialize';
 /** A host that initializes and then waits still gets a ready server soon after. */
 const LOAD_AFTER_INITIALIZE_MS = 50;
 /** A client that never initializes does not keep the server from loading. */
@@ -25,29 +24,45 @@ const LOAD_AFTER_START_MS = 1_000;
 
 type Request = { jsonrpc: '2.0'; id: string | number; method: string; params?: Record<string, unknown> };
 
-const isRequest = (m: unknown, method: string): m is Request =>
-  isPlainObject(m) && m.jsonrpc === '2.0' && m.method === method && isRequestId(m.id) && (m.params === undefined || isPlainObject(m.params)) && (!isPlainObject(m.params) || m.params._meta === undefined || isPlainObject(m.params._meta));
+/** Only these members, each of the given kind: anything else is for the SDK's own schemas to judge. */
+const only = (o: Record<string, unknown>, allowed: Readonly<Record<string, (v: unknown) => boolean>>): boolean =>
+  Object.entries(o).every(([key, value]) => Object.hasOwn(allowed, key) && allowed[key]!(value));
+const isString = (v: unknown) => typeof v === 'string';
+const isBoolean = (v: unknown) => typeof v === 'boolean';
+const objectOf = (allowed: Readonly<Record<string, (v: unknown) => boolean>>) => (v: unknown) => isPlainObject(v) && only(v, allowed);
+const recordOfObjects = (v: unknown) => isPlainObject(v) && Object.values(v).every(isPlainObject);
 
-const optionalString = (o: Record<string, unknown>, key: string) => o[key] === undefined || typeof o[key] === 'string';
+const isRequest = (m: unknown, method: string): m is Request =>
+  isPlainObject(m) && only(m, { jsonrpc: (v) => v === '2.0', id: isRequestId, method: (v) => v === method, params: isPlainObject });
 
 /**
- * An initialize the SDK will accept, recognised without its schemas. Anything unusual
- * waits for the SDK, which answers it (or refuses it) itself.
+ * An initialize whose every member is one the SDK's schemas accept as it is, recognised
+ * without them: the common shapes (the SDK's client, Claude Desktop, mcp-remote). Anything
+ * else (tasks, icons, _meta, a member we do not know) waits for the SDK, which answers it
+ * or refuses it itself: the early answer must never be one the server would not give.
  */
-function plainInitialize(m: unknown): m is Request & { params: { protocolVersion: string } } {
-  if (!isRequest(m, 'initialize') || !isPlainObject(m.params)) return false;
-  const { protocolVersion, capabilities, clientInfo } = m.params;
-  if (typeof protocolVersion !== 'string' || !isPlainObject(capabilities) || !isPlainObject(clientInfo)) return false;
-  if (typeof clientInfo.name !== 'string' || typeof clientInfo.version !== 'string' || !optionalString(clientInfo, 'title') || !optionalString(clientInfo, 'websiteUrl')) return false;
-  const known = new Set(['experimental', 'roots', 'sampling', 'elicitation', 'tasks']);
-  for (const [key, value] of Object.entries(capabilities)) {
-    if (!known.has(key) || !isPlainObject(value)) return false;
-  }
-  const roots = capabilities.roots;
-  return !isPlainObject(roots) || roots.listChanged === undefined || typeof roots.listChanged === 'boolean';
-}
+const plainInitialize = (m: unknown): m is Request & { params: { protocolVersion: string } } =>
+  isRequest(m, 'initialize') &&
+  isPlainObject(m.params) &&
+  typeof m.params.protocolVersion === 'string' &&
+  isPlainObject(m.params.capabilities) &&
+  isPlainObject(m.params.clientInfo) &&
+  only(m.params, {
+    protocolVersion: isString,
+    clientInfo: objectOf({ name: isString, version: isString, title: isString }),
+    capabilities: objectOf({
+      roots: objectOf({ listChanged: isBoolean }),
+      sampling: objectOf({ context: isPlainObject, tools: isPlainObject }),
+      elicitation: objectOf({ form: isPlainObject, url: isPlainObject }),
+      experimental: recordOfObjects,
+      extensions: recordOfObjects,
+    }),
+  }) &&
+  isString(m.params.clientInfo.name) &&
+  isString(m.params.clientInfo.version);
 
-const plainToolsList = (m: unknown): m is Request => isRequest(m, 'tools/list') && (m.params?.cursor === undefined || typeof m.params.cursor === 'string');
+/** tools/list with no params, or only a cursor (which the server ignores: it lists everything at once). */
+const plainToolsList = (m: unknown): m is Request => isRequest(m, 'tools/list') && (m.params === undefined || only(m.params, { cursor: isString }));
 
 /**
  * Reads stdin from launch and answers initialize and tools/list at once; every other
@@ -99,16 +114,19 @@ export class EarlyStdioFront {
 
   /**
    * Connects the server to the lines already being read: it gets the initialize it did
-   * not see (with an id of our own, so its answer is recognised and dropped) and every
+   * not see (under an id of our own, so its one answer is recognised and dropped) and every
    * message that waited, in order; then it reads on by itself.
    */
-  async handOver(server: { connect(transport: Transport): Promise<void> }, transport: Transport & { receive(value: unknown): void; lines: StdioLines }): Promise<void> {
-    const send = transport.send.bind(transport);
+  async handOver(server: { connect(transport: Transport): Promise<void> }, transport: HandOverTarget): Promise<void> {
+    const replayId = `agentpmt-early-initialize-${randomUUID()}`;
     const early = this.answered;
+    let replayAnswered = false;
+    const send = transport.send.bind(transport);
     transport.send = async (message, options) => {
-      if (early && 'id' in message && message.id === REPLAY_ID) {
-        const same = 'result' in message && JSON.stringify(message.result) === JSON.stringify(early);
-        if (!same) log.error('the early initialize answer differs from the server\'s own: report this bug', { early, server: 'result' in message ? message.result : message });
+      if (!replayAnswered && early && 'id' in message && message.id === replayId) {
+        replayAnswered = true;
+        const server = 'result' in message ? JSON.parse(JSON.stringify(message.result)) : message;
+        if (!isDeepStrictEqual(server, JSON.parse(JSON.stringify(early)))) log.error("the early initialize answer differs from the server's own: report this bug", { early, server });
         return;
       }
       return send(message, options);
@@ -122,8 +140,14 @@ export class EarlyStdioFront {
       this.lines.receive = (value) => this.receive(value);
     };
     await server.connect(transport);
-    if (this.initialize) transport.receive({ ...this.initialize, id: REPLAY_ID } satisfies JSONRPCMessage);
+    if (this.initialize) {
+      const refused = transport.receive({ ...this.initialize, id: replayId }, { quiet: true });
+      if (refused) log.error('the server refused the initialize answered early: report this bug', { reason: refused.message });
+    }
     for (const value of this.waiting.splice(0)) transport.receive(value);
     this.lines.receive = receiveLater ?? ((value) => transport.receive(value));
   }
 }
+
+/** The transport the server is connected to: it checks each message as the SDK will, and can do so without answering a refusal. */
+export type HandOverTarget = Transport & { receive(value: unknown, opts?: { quiet?: boolean }): RpcProblem | undefined; lines: StdioLines };

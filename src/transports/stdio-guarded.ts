@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../core/log.js';
 import { jsonRpcProblem } from './jsonrpc-check.js';
+import type { RpcProblem } from './jsonrpc-frame.js';
 import { StdioLines } from './stdio-lines.js';
 
 export { STDIO_MAX_MESSAGE_BYTES } from './stdio-lines.js';
@@ -29,15 +30,20 @@ export class GuardedStdioTransport implements Transport {
     this.lines = stdinOrLines instanceof StdioLines ? stdinOrLines : new StdioLines(stdinOrLines, stdout, maxMessageBytes);
   }
 
-  /** One parsed line: checked the way the SDK will check it, so every message it would drop gets an answer. */
-  receive(value: unknown): void {
+  /**
+   * One parsed line: checked the way the SDK will check it, so every message it would drop
+   * gets an answer (`quiet`: returned to the caller instead, for a message the client did not send).
+   */
+  receive(value: unknown, opts: { quiet?: boolean } = {}): RpcProblem | undefined {
     const problem = jsonRpcProblem(value);
     if (problem) {
+      if (opts.quiet) return problem;
       log.warn('stdio message refused', { code: problem.code, reason: problem.message, id: problem.id });
       if (problem.reply) this.lines.replyError(problem.code, problem.message, problem.id);
-      return;
+      return problem;
     }
     this.onmessage?.(value as JSONRPCMessage);
+    return undefined;
   }
 
   async start(): Promise<void> {

@@ -25,11 +25,16 @@ export class StdioLines {
   private oversized: Buffer | undefined;
   private reading = false;
 
+  /** Resolves when the client closes its end (stdin ends). */
+  readonly ended: Promise<void>;
+
   constructor(
     private readonly stdin: Readable = process.stdin,
     private readonly stdout: Writable = process.stdout,
     private readonly maxMessageBytes = STDIO_MAX_MESSAGE_BYTES,
-  ) {}
+  ) {
+    this.ended = new Promise((resolve) => stdin.once('end', () => resolve()));
+  }
 
   get isReading(): boolean {
     return this.reading;

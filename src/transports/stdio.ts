@@ -27,7 +27,7 @@ export async function serveStdio(opts: { early?: EarlyAnswers; build(): Promise<
   let transportClosed: (why: string) => void = () => undefined;
   const closed = new Promise<string>((resolve) => {
     transportClosed = resolve;
-    process.stdin.once('end', () => resolve('stdin closed'));
+    void lines.ended.then(() => resolve('stdin closed'));
     onStopSignal(resolve);
   });
   const front = opts.early ? new EarlyStdioFront(lines, opts.early) : undefined;

@@ -27,6 +27,12 @@ describe('jsonRpcProblem', () => {
     expect(jsonRpcProblem({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'a', arguments: 5 } })).toMatchObject({ code: -32602, id: 3 });
     expect(jsonRpcProblem({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'a', arguments: 5 } })?.message).toContain('arguments');
   });
+  it('answers what the SDK would drop unanswered although it looks plain: another top-level member, an odd _meta', () => {
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 2, method: 'ping', extra: 1 })).toMatchObject({ id: 2, reply: true });
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'x', _meta: { progressToken: {} } } })).toMatchObject({ id: 3, reply: true });
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'x', arguments: {}, _meta: { progressToken: 'p' } } })).toBeUndefined();
+    expect(jsonRpcProblem({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'x', _meta: { 'io.modelcontextprotocol/related-task': { taskId: 't' } } } })).toBeUndefined();
+  });
 });
 
 describe('pathSegmentProblem', () => {

@@ -89,6 +89,34 @@ describe('the stdio front (answers before the server loads)', () => {
     await server.close();
   });
 
+  it.each([
+    ['icons of the wrong type', { ...INIT, params: { ...INIT.params, clientInfo: { name: 't', version: '1', icons: 'x' } } }, -32602],
+    ['a member the request schema does not have', { ...INIT, extra: 1 }, -32600],
+    ['sampling declared with a non-object', { ...INIT, params: { ...INIT.params, capabilities: { sampling: { tools: true } } } }, -32602],
+  ])('leaves an initialize with %s to the SDK, which refuses it under the client’s own id', async (_, init, code) => {
+    const h = harness();
+    h.send(init);
+    h.send({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    await h.settle();
+    expect(h.out).toEqual([]);
+    const server = await h.handOver();
+    await h.settle();
+    expect(h.out.filter((m) => 'id' in m).map((m) => m.id)).toEqual([1, 2]); // (the refusal is also logged, as a notification)
+    expect(h.answerTo(1)[0]).toMatchObject({ error: { code } });
+    await server.close();
+  });
+
+  it('answers a client request whatever its id, the id of the replayed initialize included', async () => {
+    const h = harness();
+    h.send(INIT);
+    await h.settle();
+    const server = await h.handOver();
+    for (const id of ['agentpmt-early-initialize', 'agentpmt-early-initialize-0', 1]) h.send({ jsonrpc: '2.0', id, method: 'ping' });
+    await h.settle();
+    expect(h.out.map((m) => m.id)).toEqual([1, 'agentpmt-early-initialize', 'agentpmt-early-initialize-0', 1]);
+    await server.close();
+  });
+
   it('leaves tools/list to the server before initialize, and when tools join at run time', async () => {
     const before = harness();
     before.send({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
