@@ -49,7 +49,6 @@ export async function createSharedRuntime(config: Config, served?: readonly Serv
   };
 }
 
-
 interface Compiled {
   /** The tools/list entry, built once per declaration and shared by every session. */
   listing: Tool;

@@ -2,8 +2,6 @@ import { ClientRequestSchema, JSONRPCMessageSchema } from '@modelcontextprotocol
 import type { z } from 'zod/v4';
 import { INVALID_PARAMS, INVALID_REQUEST, isPlainObject, isRequestId, type RpcProblem } from './jsonrpc-frame.js';
 
-export { leadingId } from './jsonrpc-frame.js';
-
 type AnySchema = z.ZodType;
 
 /** Request schema per method, read from the SDK's own union so it follows the SDK. */

@@ -131,21 +131,14 @@ export class EarlyStdioFront {
       }
       return send(message, options);
     };
-    // The transport must not take the lines until what waited has been given to the server.
-    const start = transport.start.bind(transport);
-    let receiveLater: ((value: unknown) => void) | undefined;
-    transport.start = async () => {
-      await start();
-      receiveLater = this.lines.receive;
-      this.lines.receive = (value) => this.receive(value);
-    };
+    // The lines are already being read, so connecting leaves them to us until what waited has been given to the server.
     await server.connect(transport);
     if (this.initialize) {
       const refused = transport.receive({ ...this.initialize, id: replayId }, { quiet: true });
       if (refused) log.error('the server refused the initialize answered early: report this bug', { reason: refused.message });
     }
     for (const value of this.waiting.splice(0)) transport.receive(value);
-    this.lines.receive = receiveLater ?? ((value) => transport.receive(value));
+    this.lines.receive = (value) => transport.receive(value);
   }
 }
 

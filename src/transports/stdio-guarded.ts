@@ -1,12 +1,9 @@
-import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../core/log.js';
 import { jsonRpcProblem } from './jsonrpc-check.js';
 import type { RpcProblem } from './jsonrpc-frame.js';
 import { StdioLines } from './stdio-lines.js';
-
-export { STDIO_MAX_MESSAGE_BYTES } from './stdio-lines.js';
 
 /**
  * Newline-delimited JSON-RPC over stdin/stdout, in place of the SDK's
@@ -15,8 +12,8 @@ export { STDIO_MAX_MESSAGE_BYTES } from './stdio-lines.js';
  * message is over its buffer limit (the server exits 0, silently). Here every
  * line gets either the SDK's answer or a JSON-RPC error, and the server keeps serving.
  *
- * It can take over lines already being read (the early answers read them first):
- * `start` then only routes what comes next here.
+ * It can be connected to lines already being read (the early answers read them first):
+ * `start` then leaves them to whoever reads them, who hands them over (stdio-early.ts).
  */
 export class GuardedStdioTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
@@ -24,11 +21,8 @@ export class GuardedStdioTransport implements Transport {
   onclose?: () => void;
 
   private started = false;
-  readonly lines: StdioLines;
 
-  constructor(stdinOrLines?: Readable | StdioLines, stdout?: Writable, maxMessageBytes?: number) {
-    this.lines = stdinOrLines instanceof StdioLines ? stdinOrLines : new StdioLines(stdinOrLines, stdout, maxMessageBytes);
-  }
+  constructor(readonly lines: StdioLines = new StdioLines()) {}
 
   /**
    * One parsed line: checked the way the SDK will check it, so every message it would drop
@@ -50,6 +44,7 @@ export class GuardedStdioTransport implements Transport {
     if (this.started) throw new Error('GuardedStdioTransport already started');
     this.started = true;
     this.lines.onerror = (error) => this.onerror?.(error);
+    if (this.lines.isReading) return;
     this.lines.receive = (value) => this.receive(value);
     this.lines.start();
   }

@@ -22,7 +22,7 @@ export interface StdioApp {
  * platform are then stopped (recorded as unknown, the caller answered "outcome unknown,
  * will be reconciled"), so the whole shutdown stays within `graceMs`.
  */
-export async function serveStdio(opts: { early?: EarlyAnswers; build(): Promise<StdioApp>; graceMs: number; lines?: StdioLines }): Promise<void> {
+export async function serveStdio(opts: { early: EarlyAnswers; build(): Promise<StdioApp>; graceMs: number; lines?: StdioLines }): Promise<void> {
   const lines = opts.lines ?? new StdioLines();
   let transportClosed: (why: string) => void = () => undefined;
   const closed = new Promise<string>((resolve) => {
@@ -30,14 +30,11 @@ export async function serveStdio(opts: { early?: EarlyAnswers; build(): Promise<
     void lines.ended.then(() => resolve('stdin closed'));
     onStopSignal(resolve);
   });
-  const front = opts.early ? new EarlyStdioFront(lines, opts.early) : undefined;
-  if (front) {
-    front.listen();
-    const first = await Promise.race([front.needed.then(() => 'needed'), closed]);
-    if (first !== 'needed') {
-      lines.stop();
-      return;
-    }
+  const front = new EarlyStdioFront(lines, opts.early);
+  front.listen();
+  if ((await Promise.race([front.needed.then(() => 'needed'), closed])) !== 'needed') {
+    lines.stop();
+    return;
   }
   const [app, { GuardedStdioTransport }] = await Promise.all([opts.build(), import('./stdio-guarded.js')]).catch((err: unknown) => {
     lines.stop(); // stdin, already read for the early answers, must not keep a server that failed to start alive
@@ -45,8 +42,7 @@ export async function serveStdio(opts: { early?: EarlyAnswers; build(): Promise<
   });
   const transport = new GuardedStdioTransport(lines);
   transport.onclose = () => transportClosed('transport closed');
-  if (front) await front.handOver(app.server, transport);
-  else await app.server.connect(transport);
+  await front.handOver(app.server, transport);
   log.info('serving MCP over stdio');
   const why = await closed;
   // Messages handed over just now reach their handlers a tick later: let them start, so the drain waits for them.

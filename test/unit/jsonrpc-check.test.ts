@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRpcProblem, leadingId } from '../../src/transports/jsonrpc-check.js';
+import { jsonRpcProblem } from '../../src/transports/jsonrpc-check.js';
+import { leadingId } from '../../src/transports/jsonrpc-frame.js';
 import { pathSegmentProblem } from '../../src/core/shared/path-segment.js';
 
 describe('leadingId: the id of a message too large to parse', () => {
